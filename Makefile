@@ -1,0 +1,40 @@
+# nfs-gitops: every target sets up what it needs on first use.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+NFS_GITOPS := $(VENV)/bin/nfs-gitops
+VALUES := $(sort $(wildcard values/*.yaml))
+OUTPUT := output
+
+.PHONY: help venv render check test lint golden
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed ## Create the virtualenv with nfs-gitops and the dev tools
+
+render: venv ## Render every values/*.yaml into output/<cluster>/
+	$(NFS_GITOPS) render $(VALUES) --output-dir $(OUTPUT)
+
+check: venv ## Fail (exit 1, with a diff) if output/ is not what values/ renders to
+	$(NFS_GITOPS) render --check $(VALUES) --output-dir $(OUTPUT)
+
+lint: venv ## ruff and mypy --strict
+	$(VENV)/bin/ruff check generator tests
+	$(VENV)/bin/ruff format --check generator tests
+	$(VENV)/bin/mypy
+
+test: venv lint ## Run the whole test suite (sets up everything it needs)
+	$(PY) -m pytest tests --ignore=tests/e2e
+
+golden: venv ## Refresh the golden trees under tests/golden/ after an intended change
+	$(PY) -m tests.golden_refresh

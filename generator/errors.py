@@ -1,0 +1,46 @@
+"""The one error hierarchy of nfs-gitops; the CLI maps it to exit codes in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with an input file, located as precisely as we can."""
+
+    file: str
+    line: int
+    column: int
+    field: str
+    message: str
+    code: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.field}: {self.message} [{self.code}]"
+
+
+class NfsGitopsError(Exception):
+    """Base of every error the CLI reports without a traceback."""
+
+    exit_code = 1
+
+
+class InvalidValues(NfsGitopsError):
+    """One or more values files were refused; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s) found")
+        self.problems = sorted(problems)
+
+
+class OutputError(NfsGitopsError):
+    """The output folder cannot be written safely."""
+
+
+class RenderError(NfsGitopsError):
+    """A template failed; a bug in nfs-gitops, reported with template file and line."""
+
+
+class DriftError(NfsGitopsError):
+    """`render --check` found files that differ from what the values render to."""

@@ -1,0 +1,235 @@
+"""Read a values file as JSON-shaped data, remembering where every value came from.
+
+Values files are edited by hand and checked in pre-commit hooks, so the loader refuses what
+would surprise a reviewer (duplicate keys, several documents, tags) and what could hurt the
+machine (huge files, alias bombs, deep nesting) before anything is expanded.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from generator.errors import InvalidValues, Problem
+
+# Limits: far above any real values file, low enough that refusing is instant.
+MAX_FILE_BYTES = 256 * 1024
+MAX_NODES = 10_000
+MAX_DEPTH = 32
+MAX_STRING_CHARS = 4096
+
+JsonPath = tuple[str | int, ...]
+Position = tuple[int, int]
+
+_Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_scalars = SafeConstructor()
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:null": _scalars.construct_yaml_null,
+    "tag:yaml.org,2002:bool": _scalars.construct_yaml_bool,
+    "tag:yaml.org,2002:int": _scalars.construct_yaml_int,
+    "tag:yaml.org,2002:float": _scalars.construct_yaml_float,
+}
+# Timestamps stay text: a date is never what a values key means.
+_STRING_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"}
+
+
+def format_path(path: JsonPath) -> str:
+    """Dotted field path as users write it: nfs.server, nfs.mountOptions[1]."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part.replace("_", "a").isalnum() and part.isascii():
+            out += f".{part}" if out else part
+        else:
+            out += "[" + _quote(part) + "]"
+    return out or "(root)"
+
+
+def _quote(text: str) -> str:
+    return json.dumps(text)
+
+
+@dataclass
+class Document:
+    """A loaded values file: the data and the line/column of every key and value."""
+
+    file: str
+    data: dict[str, Any]
+    positions: dict[JsonPath, Position] = field(default_factory=dict)
+    key_positions: dict[JsonPath, Position] = field(default_factory=dict)
+
+    def locate(self, path: JsonPath, *, key: bool = False) -> Position:
+        """Position of the value at path (or its key), else of its nearest ancestor."""
+        table = self.key_positions if key else self.positions
+        for end in range(len(path), -1, -1):
+            found = table.get(path[:end]) or self.positions.get(path[:end])
+            if found:
+                return found
+        return (1, 1)
+
+    def problem(self, path: JsonPath, message: str, code: str, *, key: bool = False) -> Problem:
+        line, column = self.locate(path, key=key)
+        return Problem(self.file, line, column, format_path(path), message, code)
+
+
+class _TooBig(Exception):
+    def __init__(self, node: Node, message: str, code: str) -> None:
+        super().__init__(message)
+        self.node = node
+        self.code = code
+
+
+class _Builder:
+    """Turns a composed node tree into plain data, counting nodes so aliases cannot explode."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.nodes = 0
+        self.problems: list[Problem] = []
+
+    def at(self, node: Node) -> Position:
+        return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def add(self, node: Node, path: JsonPath, message: str, code: str) -> None:
+        line, column = self.at(node)
+        self.problems.append(Problem(self.doc.file, line, column, format_path(path), message, code))
+
+    def build(self, node: Node, path: JsonPath, depth: int) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _TooBig(
+                node, f"more than {MAX_NODES} values (alias expansion?); refused", "limit-nodes"
+            )
+        if depth > MAX_DEPTH:
+            raise _TooBig(node, f"nested deeper than {MAX_DEPTH} levels; refused", "limit-depth")
+        self.doc.positions.setdefault(path, self.at(node))
+        if isinstance(node, MappingNode):
+            return self.mapping(node, path, depth)
+        if isinstance(node, SequenceNode):
+            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        assert isinstance(node, ScalarNode)
+        return self.scalar(node, path)
+
+    def mapping(self, node: MappingNode, path: JsonPath, depth: int) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self.add(key_node, path, "merge keys (<<) are not supported", "yaml-merge-key")
+                continue
+            if not isinstance(key_node, ScalarNode) or key_node.tag not in _STRING_TAGS:
+                self.add(key_node, path, "keys must be strings", "yaml-key-type")
+                continue
+            key = key_node.value
+            if key in result:
+                first = self.doc.key_positions[(*path, key)]
+                self.add(
+                    key_node,
+                    (*path, key),
+                    f"duplicate key (first defined at line {first[0]})",
+                    "yaml-duplicate-key",
+                )
+                continue
+            self.doc.key_positions[(*path, key)] = self.at(key_node)
+            result[key] = self.build(value_node, (*path, key), depth + 1)
+        return result
+
+    def scalar(self, node: ScalarNode, path: JsonPath) -> Any:
+        if node.tag in _STRING_TAGS:
+            if len(node.value) > MAX_STRING_CHARS:
+                raise _TooBig(
+                    node,
+                    f"string longer than {MAX_STRING_CHARS} characters; refused",
+                    "limit-string",
+                )
+            return node.value
+        construct = _SCALAR_TAGS.get(node.tag)
+        if construct is None:
+            self.add(node, path, f"unsupported YAML tag {node.tag}", "yaml-tag")
+            return None
+        return construct(node)
+
+
+def load_file(path: Path, display: str | None = None) -> Document:
+    """Load one values file; raise InvalidValues with every problem found."""
+    name = display if display is not None else str(path)
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise InvalidValues(
+            [Problem(name, 1, 1, "(root)", f"cannot read: {exc.strerror}", "file-unreadable")]
+        ) from None
+    return load_bytes(raw, name)
+
+
+def load_bytes(raw: bytes, name: str) -> Document:
+    def fail(line: int, column: int, message: str, code: str) -> InvalidValues:
+        return InvalidValues([Problem(name, line, column, "(root)", message, code)])
+
+    if len(raw) > MAX_FILE_BYTES:
+        raise fail(1, 1, f"file is larger than {MAX_FILE_BYTES} bytes; refused", "file-too-large")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise fail(line, column, "file is not valid UTF-8", "file-encoding") from None
+    doc = Document(name, {})
+    try:
+        node = _single_node(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise fail(line, column, f"invalid YAML: {exc.problem or exc}", "yaml-syntax") from None
+    except yaml.YAMLError as exc:
+        raise fail(1, 1, f"invalid YAML: {exc}", "yaml-syntax") from None
+    except _SecondDocument as exc:
+        raise fail(
+            exc.line, 1, "only one YAML document is allowed", "yaml-multiple-documents"
+        ) from None
+    except RecursionError:
+        raise fail(1, 1, f"nested deeper than {MAX_DEPTH} levels; refused", "limit-depth") from None
+    if node is None:
+        raise fail(1, 1, "file is empty; expected a mapping with at least cluster and nfs", "empty")
+    if not isinstance(node, MappingNode):
+        line, column = node.start_mark.line + 1, node.start_mark.column + 1
+        raise fail(line, column, "top level must be a mapping of keys to values", "not-a-mapping")
+    builder = _Builder(doc)
+    try:
+        doc.data = builder.mapping(node, (), 0)
+    except _TooBig as exc:
+        line, column = builder.at(exc.node)
+        raise fail(line, column, str(exc), exc.code) from None
+    except RecursionError:
+        raise fail(1, 1, f"nested deeper than {MAX_DEPTH} levels; refused", "limit-depth") from None
+    if builder.problems:
+        raise InvalidValues(builder.problems)
+    doc.positions.setdefault((), (node.start_mark.line + 1, node.start_mark.column + 1))
+    return doc
+
+
+class _SecondDocument(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+def _single_node(text: str) -> Node | None:
+    """The only document's root node; None for an empty file."""
+    loader = _Loader(text)
+    try:
+        if not loader.check_node():
+            return None
+        node: Node = loader.get_node()
+        if loader.check_node():
+            second: Node | None = loader.get_node()
+            raise _SecondDocument(second.start_mark.line + 1 if second is not None else 1)
+        return node
+    finally:
+        loader.dispose()

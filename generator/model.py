@@ -1,0 +1,97 @@
+"""The render model: values with the schema's defaults applied and every derived name computed once.
+
+Templates read names only from here, so the StorageClass, the chart values and the RBAC can never
+disagree about the provisioner name, the ServiceAccount or a namespace.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import Any
+
+from generator.validate import schema
+
+CHART_NAME = "nfs-subdir-external-provisioner"
+INSTALLER_NAME = "nfs-client-installer"
+
+
+def with_defaults(values: Any, node: dict[str, Any], defs: dict[str, Any]) -> Any:
+    """Fill in every default the schema declares, recursively, without touching the input."""
+    if "$ref" in node:
+        node = {
+            **defs[node["$ref"].rsplit("/", 1)[-1]],
+            **{k: v for k, v in node.items() if k != "$ref"},
+        }
+    if isinstance(values, dict) and "properties" in node:
+        result = dict(values)
+        for key, sub in node["properties"].items():
+            if key not in result and "default" in sub:
+                result[key] = copy.deepcopy(sub["default"])
+            if key in result:
+                result[key] = with_defaults(result[key], sub, defs)
+        return result
+    if isinstance(values, list) and isinstance(node.get("items"), dict):
+        return [with_defaults(item, node["items"], defs) for item in values]
+    return values
+
+
+@dataclass(frozen=True)
+class Names:
+    """Every name more than one object refers to."""
+
+    cluster: str
+    namespace: str
+    installer_namespace: str
+    release: str
+    provisioner: str
+    service_account: str
+    cluster_role: str
+    cluster_role_binding: str
+    leader_role: str
+    helm_repository: str
+    values_configmap: str
+    installer: str
+    storage_class: str
+
+
+@dataclass(frozen=True)
+class Model:
+    values: dict[str, Any]
+    names: Names
+    source: str
+
+    @property
+    def shared_namespace(self) -> bool:
+        """True when the user asked for one privileged namespace for both workloads."""
+        return self.names.namespace == self.names.installer_namespace
+
+    @property
+    def installer_node_selector(self) -> dict[str, str]:
+        """The user's node labels, always restricted to Linux nodes."""
+        return {**self.values["nodeInstaller"]["nodeSelector"], "kubernetes.io/os": "linux"}
+
+
+def build_model(values: dict[str, Any], source: str) -> Model:
+    full_schema = schema()
+    full: dict[str, Any] = with_defaults(values, full_schema, full_schema["$defs"])
+    release = full["chart"]["releaseName"]
+    # Same rule as the chart: the release is the fullname when it contains the chart name.
+    fullname = release if CHART_NAME in release else f"{release}-{CHART_NAME}"[:63].rstrip("-")
+    provisioner = full["storageClass"]["provisionerName"] or f"cluster.local/{fullname}"
+    names = Names(
+        cluster=full["cluster"],
+        namespace=full["namespace"],
+        installer_namespace=full["nodeInstaller"]["namespace"],
+        release=release,
+        provisioner=provisioner,
+        service_account=release,
+        cluster_role=f"{release}-runner",
+        cluster_role_binding=f"run-{release}",
+        leader_role=f"leader-locking-{release}",
+        helm_repository=CHART_NAME,
+        values_configmap=f"{release}-values",
+        installer=INSTALLER_NAME,
+        storage_class=full["storageClass"]["name"],
+    )
+    return Model(values=full, names=names, source=source)

@@ -1,0 +1,131 @@
+"""Bring output/<cluster>/ in line with a rendered tree, touching nothing else.
+
+Only regular files directly in the cluster folder are considered. A file is rewritten only when
+its bytes change, atomically (temp file, fsync, rename). A file is removed only when it carries
+the generated header and is no longer rendered; anything a human put there stays.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.errors import OutputError
+from generator.render import GENERATED_MARK
+
+
+@dataclass
+class TreeChanges:
+    """What writing one rendered tree would do."""
+
+    tree: Path
+    write: dict[str, str] = field(default_factory=dict)
+    unchanged: list[str] = field(default_factory=list)
+    remove: dict[str, str] = field(default_factory=dict)
+    old: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def clean(self) -> bool:
+        return not self.write and not self.remove
+
+
+def tree_path(output_dir: Path, cluster: str) -> Path:
+    """output_dir/cluster, refusing anything that would lead outside output_dir."""
+    if not cluster or "/" in cluster or cluster in (".", ".."):
+        raise OutputError(f"cluster name {cluster!r} cannot name a folder")
+    tree = output_dir / cluster
+    if tree.is_symlink():
+        raise OutputError(f"{tree} is a symbolic link; refusing to write through it")
+    if tree.exists() and not tree.is_dir():
+        raise OutputError(f"{tree} exists and is not a folder")
+    return tree
+
+
+def is_generated(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(GENERATED_MARK)) == GENERATED_MARK.encode()
+    except OSError:
+        return False
+
+
+def plan_changes(tree: Path, files: dict[str, str]) -> TreeChanges:
+    changes = TreeChanges(tree)
+    for name, text in files.items():
+        target = tree / name
+        if target.is_symlink() or (target.exists() and not target.is_file()):
+            raise OutputError(f"{target} is not a regular file; refusing to replace it")
+        old = _read(target)
+        if old == text:
+            changes.unchanged.append(name)
+        else:
+            changes.write[name] = text
+            changes.old[name] = old
+    if tree.is_dir():
+        for entry in sorted(tree.iterdir()):
+            if entry.name in files or entry.is_symlink() or not entry.is_file():
+                continue
+            if is_generated(entry):
+                changes.remove[entry.name] = _read(entry) or ""
+    return changes
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_bytes().decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise OutputError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def apply_changes(changes: TreeChanges) -> None:
+    try:
+        changes.tree.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create {changes.tree}: {exc.strerror}") from None
+    for name, text in changes.write.items():
+        write_atomic(changes.tree / name, text.encode("utf-8"))
+    for name in changes.remove:
+        try:
+            (changes.tree / name).unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise OutputError(f"cannot remove {changes.tree / name}: {exc.strerror}") from None
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """Replace target with data so readers see the old or the new file, never a mix."""
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, target)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {target}: {exc.strerror}") from None
+
+
+def unified_diff(changes: TreeChanges) -> str:
+    """A unified diff from what is on disk to what would be written, file by file."""
+    chunks: list[str] = []
+    for name in sorted([*changes.write, *changes.remove]):
+        path = f"{changes.tree}/{name}"
+        old = changes.old.get(name) if name in changes.write else changes.remove[name]
+        new = changes.write.get(name, "")
+        chunks.extend(
+            difflib.unified_diff(
+                (old or "").splitlines(keepends=True),
+                new.splitlines(keepends=True),
+                fromfile=path if old is not None else "/dev/null",
+                tofile=path if name in changes.write else "/dev/null",
+            )
+        )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in chunks)

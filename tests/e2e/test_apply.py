@@ -1,0 +1,75 @@
+"""Every rendered tree is accepted, object by object, by a real kube-apiserver."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from . import crds, trees
+from .conftest import Cluster
+
+pytestmark = pytest.mark.e2e
+
+KUBE_VERSION = "v1.37.2"
+
+
+def test_server_is_the_pinned_kubernetes(cluster: Cluster) -> None:
+    version = cluster.kube.request("GET", "/version")
+    assert version["gitVersion"] == KUBE_VERSION, version
+    assert (version["major"], version["minor"]) == ("1", "37"), version
+
+
+def test_custom_kinds_served_from_shared_schemas(cluster: Cluster) -> None:
+    """Each kind outside the built-in API groups is served, by a CRD made from ../shared."""
+    for obj in cluster.objects:
+        cluster.kube.resource(obj["apiVersion"], obj["kind"])
+    custom = {f"{o['kind']}" for o in cluster.objects if not crds.is_builtin_group(o["apiVersion"])}
+    served = {name.split(".")[0] for name in cluster.crds}
+    assert {crds.plural(kind) for kind in custom} <= served, (custom, cluster.crds)
+
+
+def test_every_object_accepted_by_server_side_apply(cluster: Cluster) -> None:
+    assert cluster.objects, f"{cluster.tree.id}: kustomize build produced no objects"
+    assert not cluster.errors, "objects refused:\n" + "\n".join(cluster.errors)
+
+
+def test_every_object_stored_as_rendered(cluster: Cluster) -> None:
+    """Read each object back: it exists and the API server dropped none of its rendered fields."""
+    cluster.require_applied()
+    for obj in cluster.objects:
+        stored = cluster.kube.get(obj)
+        for key, value in obj.items():
+            if key in ("apiVersion", "kind", "metadata", "status"):
+                continue
+            assert _contains(stored[key], value), (
+                f"{obj['kind']} {obj['metadata']['name']}: {key} changed on the server:\n"
+                f"rendered {json.dumps(value, sort_keys=True)}\n"
+                f"stored   {json.dumps(stored[key], sort_keys=True)}"
+            )
+        meta = stored["metadata"]
+        for part in ("labels", "annotations"):
+            assert _contains(meta.get(part, {}), obj["metadata"].get(part, {}))
+
+
+def _contains(stored: object, rendered: object) -> bool:
+    """True when every rendered value is in the stored one (the server may add defaults)."""
+    if isinstance(rendered, dict):
+        return isinstance(stored, dict) and all(
+            k in stored and _contains(stored[k], v) for k, v in rendered.items()
+        )
+    if isinstance(rendered, list):
+        return (
+            isinstance(stored, list)
+            and len(stored) == len(rendered)
+            and all(_contains(s, r) for s, r in zip(stored, rendered, strict=True))
+        )
+    if isinstance(rendered, (int, float)) and isinstance(stored, (int, float)):
+        return rendered == stored
+    return bool(stored == rendered)
+
+
+def test_tree_keeps_installer_and_provisioner_apart(cluster: Cluster) -> None:
+    ds_namespace = trees.installer(cluster.objects)["metadata"]["namespace"]
+    sa_namespace, _ = trees.provisioner_account(cluster.objects)
+    assert ds_namespace != sa_namespace

@@ -1,0 +1,136 @@
+"""RBAC of the provisioner's ServiceAccount, asked of the API server's own authorizer.
+
+The expected rules are those the upstream chart grants (reference/nfs-subdir-external-provisioner
+.md): a ClusterRole for volumes, claims, classes, nodes and events, and a Role on Endpoints for
+leader election in the provisioner's namespace. The ServiceAccount is read from the tree.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from . import trees
+from .conftest import Cluster
+
+pytestmark = pytest.mark.e2e
+
+APP_NAMESPACE = "some-app"  # where users create their claims; any namespace will do
+
+CLUSTER_RULES = {
+    ("", "nodes"): {"get", "list", "watch"},
+    ("", "persistentvolumes"): {"get", "list", "watch", "create", "delete"},
+    ("", "persistentvolumeclaims"): {"get", "list", "watch", "update"},
+    ("storage.k8s.io", "storageclasses"): {"get", "list", "watch"},
+    ("", "events"): {"create", "update", "patch"},
+}
+LEADER_RULES = {("", "endpoints"): {"get", "list", "watch", "create", "update", "patch"}}
+
+# What every authenticated user may do whatever the tree says (bootstrap roles).
+BASELINE = {
+    ("authorization.k8s.io", "selfsubjectaccessreviews", "create"),
+    ("authorization.k8s.io", "selfsubjectrulesreviews", "create"),
+    ("authentication.k8s.io", "selfsubjectreviews", "create"),
+}
+
+
+def triples(rules: dict[tuple[str, str], set[str]]) -> set[tuple[str, str, str]]:
+    return {(group, resource, verb) for (group, resource), verbs in rules.items() for verb in verbs}
+
+
+@pytest.fixture(scope="session")
+def account(cluster: Cluster) -> tuple[str, str, list[str]]:
+    cluster.require_applied()
+    namespace, name = trees.provisioner_account(cluster.objects)
+    groups = [
+        "system:serviceaccounts",
+        f"system:serviceaccounts:{namespace}",
+        "system:authenticated",
+    ]
+    return namespace, f"system:serviceaccount:{namespace}:{name}", groups
+
+
+@pytest.mark.parametrize(
+    ("verb", "group", "resource", "where"),
+    [
+        ("create", "", "persistentvolumes", None),
+        ("delete", "", "persistentvolumes", None),
+        ("watch", "", "persistentvolumes", None),
+        ("update", "", "persistentvolumeclaims", APP_NAMESPACE),
+        ("list", "", "persistentvolumeclaims", None),
+        ("get", "storage.k8s.io", "storageclasses", None),
+        ("create", "", "events", APP_NAMESPACE),
+        ("patch", "", "events", APP_NAMESPACE),
+        ("get", "", "nodes", None),
+        ("get", "", "endpoints", "own"),
+        ("create", "", "endpoints", "own"),
+        ("update", "", "endpoints", "own"),
+    ],
+)
+def test_allowed(
+    cluster: Cluster,
+    account: tuple[str, str, list[str]],
+    verb: str,
+    group: str,
+    resource: str,
+    where: str | None,
+) -> None:
+    own, user, groups = account
+    namespace = own if where == "own" else where
+    assert cluster.kube.can(user, groups, verb, resource, group, namespace), (
+        f"{user} may not {verb} {resource} in {namespace or 'the cluster'}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("verb", "group", "resource", "where"),
+    [
+        ("get", "", "secrets", "own"),
+        ("get", "", "secrets", APP_NAMESPACE),
+        ("list", "", "secrets", None),
+        ("delete", "", "nodes", None),
+        ("update", "", "nodes", None),
+        ("update", "", "persistentvolumes", None),
+        ("patch", "", "persistentvolumes", None),
+        ("delete", "", "persistentvolumeclaims", APP_NAMESPACE),
+        ("create", "", "persistentvolumeclaims", APP_NAMESPACE),
+        ("create", "storage.k8s.io", "storageclasses", None),
+        ("create", "", "pods", "own"),
+        ("create", "coordination.k8s.io", "leases", "own"),
+        ("get", "", "endpoints", APP_NAMESPACE),
+        ("create", "", "endpoints", APP_NAMESPACE),
+        ("update", "", "endpoints", APP_NAMESPACE),
+        ("update", "", "endpoints", "installer"),
+    ],
+)
+def test_denied(
+    cluster: Cluster,
+    account: tuple[str, str, list[str]],
+    verb: str,
+    group: str,
+    resource: str,
+    where: str | None,
+) -> None:
+    own, user, groups = account
+    installer_ns = trees.installer(cluster.objects)["metadata"]["namespace"]
+    namespace = {"own": own, "installer": installer_ns}.get(where or "", where)
+    if where == "installer" and installer_ns == own:
+        pytest.fail("installer and provisioner share a namespace", pytrace=False)
+    assert not cluster.kube.can(user, groups, verb, resource, group, namespace), (
+        f"{user} may {verb} {resource} in {namespace or 'the cluster'}"
+    )
+
+
+def test_rules_are_exactly_the_charts(
+    cluster: Cluster, account: tuple[str, str, list[str]]
+) -> None:
+    own, user, _ = account
+    in_own = cluster.kube.rules(user, own) - BASELINE
+    assert in_own == triples(CLUSTER_RULES | LEADER_RULES), _diff(
+        in_own, triples(CLUSTER_RULES | LEADER_RULES)
+    )
+    elsewhere = cluster.kube.rules(user, APP_NAMESPACE) - BASELINE
+    assert elsewhere == triples(CLUSTER_RULES), _diff(elsewhere, triples(CLUSTER_RULES))
+
+
+def _diff(got: set[tuple[str, str, str]], want: set[tuple[str, str, str]]) -> str:
+    return f"extra: {sorted(got - want)}\nmissing: {sorted(want - got)}"

@@ -1,0 +1,156 @@
+"""The rendered trees the end-to-end tests run against, and what to expect of each.
+
+Two sources: every committed tree (output/<cluster>/kustomization.yaml), and one tree per GitOps
+engine rendered into a temporary folder with the CLI, plus a tree with storageClass.default false.
+What a test expects comes from the values file (the input), never from the rendered output.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .kubeapi import Obj
+
+REPO = Path(__file__).resolve().parents[2]
+ENGINES = ("flux", "argocd", "kustomize")
+NFS = {"server": "192.168.169.3", "path": "/data/K8s"}
+
+
+@dataclass(frozen=True)
+class Tree:
+    id: str
+    directory: Path
+    values: Path
+    default_class: bool  # storageClass.default in the values file (default true)
+
+
+def committed_ids() -> list[str]:
+    return [f"output/{p.parent.name}" for p in sorted(REPO.glob("output/*/kustomization.yaml"))]
+
+
+def variant_values() -> dict[str, Obj]:
+    variants: dict[str, Obj] = {}
+    for engine in ENGINES:
+        variants[f"engine={engine}"] = {
+            "cluster": f"e2e-{engine}",
+            "nfs": NFS,
+            "storageClass": {"default": True},
+            "gitops": {"engine": engine},
+        }
+    variants["default=false"] = {
+        "cluster": "e2e-nodefault",
+        "nfs": NFS,
+        "storageClass": {"default": False},
+    }
+    return variants
+
+
+def tree_ids() -> list[str]:
+    return committed_ids() + list(variant_values())
+
+
+def _default_class(values: Path) -> bool:
+    data: Any = yaml.safe_load(values.read_text())
+    return bool(((data or {}).get("storageClass") or {}).get("default", True))
+
+
+def committed(tree_id: str) -> Tree:
+    cluster = tree_id.removeprefix("output/")
+    for values in sorted(REPO.glob("values/*.y*ml")):
+        data: Any = yaml.safe_load(values.read_text())
+        if isinstance(data, dict) and data.get("cluster") == cluster:
+            return Tree(tree_id, REPO / "output" / cluster, values, _default_class(values))
+    raise FileNotFoundError(f"no values/*.yaml has cluster: {cluster} (tree {tree_id})")
+
+
+def render(tree_id: str, workdir: Path) -> Tree:
+    """Render one variant with the project's CLI (the same code `make render` runs)."""
+    data = variant_values()[tree_id]
+    workdir.mkdir(parents=True, exist_ok=True)
+    values = workdir / "values.yaml"
+    values.write_text(yaml.safe_dump(data, sort_keys=False))
+    out = workdir / "output"
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "render", str(values), "--output-dir", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"render of {tree_id} failed ({result.returncode}):\n{result.stdout}{result.stderr}"
+        )
+    directory = out / data["cluster"]
+    if not (directory / "kustomization.yaml").is_file():
+        directory = out
+    return Tree(tree_id, directory, values, _default_class(values))
+
+
+def build(kustomize: Path, tree: Tree, workdir: Path) -> tuple[list[Obj], list[str]]:
+    """`kustomize build` the tree; returns its objects and notes on anything left out.
+
+    A kustomization that inflates the chart with helmCharts needs --enable-helm, a helm binary
+    and the chart from its repository, none of which is available offline; such a tree is built
+    without its helmCharts entry (the chart's own objects are left out, and a note says so).
+    """
+    directory = tree.directory
+    notes: list[str] = []
+    kustomization: Any = yaml.safe_load((directory / "kustomization.yaml").read_text())
+    if isinstance(kustomization, dict) and kustomization.get("helmCharts"):
+        copy = workdir / "without-helm-charts"
+        shutil.copytree(directory, copy)
+        del kustomization["helmCharts"]
+        (copy / "kustomization.yaml").write_text(yaml.safe_dump(kustomization, sort_keys=False))
+        charts = ", ".join(
+            str(c.get("name"))
+            for c in yaml.safe_load((directory / "kustomization.yaml").read_text())["helmCharts"]
+        )
+        notes.append(f"{tree.id}: helmCharts ({charts}) not inflated offline; built without them")
+        directory = copy
+    result = subprocess.run(
+        [str(kustomize), "build", str(directory)], capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"kustomize build {directory} failed:\n{result.stderr}")
+    objects = [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+    return objects, notes
+
+
+# -- reading the built objects ----------------------------------------------------------------
+def of_kind(objects: list[Obj], kind: str) -> list[Obj]:
+    return [o for o in objects if o.get("kind") == kind]
+
+
+def one(objects: list[Obj], kind: str) -> Obj:
+    found = of_kind(objects, kind)
+    assert len(found) == 1, f"expected exactly one {kind}, found {len(found)}"
+    return found[0]
+
+
+def installer(objects: list[Obj]) -> Obj:
+    return one(objects, "DaemonSet")
+
+
+def provisioner_account(objects: list[Obj]) -> tuple[str, str]:
+    """(namespace, name) of the provisioner's ServiceAccount.
+
+    The tree holds two ServiceAccounts: the installer DaemonSet's, and the one the chart's
+    Deployment runs as (the chart's own ServiceAccount creation is switched off).
+    """
+    daemonset = installer(objects)
+    ds_ns = daemonset["metadata"]["namespace"]
+    ds_sa = daemonset["spec"]["template"]["spec"].get("serviceAccountName", "default")
+    others = [
+        (a["metadata"]["namespace"], a["metadata"]["name"])
+        for a in of_kind(objects, "ServiceAccount")
+        if (a["metadata"]["namespace"], a["metadata"]["name"]) != (ds_ns, ds_sa)
+    ]
+    assert len(others) == 1, f"expected one provisioner ServiceAccount, found {others}"
+    return others[0]
