@@ -9,7 +9,9 @@ from typing import Any
 import click
 
 from generator import __version__
-from generator.errors import DriftError, InvalidValues, NfsGitopsError
+from generator.errors import DriftError, NfsGitopsError
+from generator.lock import DEFAULT_TIMEOUT
+from generator.report import chosen_format, format_option, report_error, report_ok
 
 VALUES = click.Path(exists=False, dir_okay=False, path_type=Path)
 
@@ -19,15 +21,12 @@ class Cli(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
-        except InvalidValues as exc:
-            for problem in exc.problems:
-                click.echo(str(problem), err=True)
-            click.echo(f"nfs-gitops: {len(exc.problems)} problem(s); nothing written", err=True)
-            ctx.exit(exc.exit_code)
+            result = super().invoke(ctx)
         except NfsGitopsError as exc:
-            click.echo(f"nfs-gitops: {exc}", err=True)
+            report_error(exc, ctx)  # in the --format chosen; codes are listed in docs/errors.md
             ctx.exit(exc.exit_code)
+        report_ok(ctx)
+        return result
 
 
 @click.group(cls=Cli, context_settings={"help_option_names": ["-h", "--help"]})
@@ -45,6 +44,7 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("values", nargs=-1, required=True, type=VALUES)
+@format_option
 def validate(values: tuple[Path, ...]) -> None:
     """Check values files against the schema and the semantic rules; report every problem."""
     from generator.pipeline import load_valid
@@ -63,22 +63,39 @@ def validate(values: tuple[Path, ...]) -> None:
     help="Folder that holds one tree per cluster.",
 )
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 with a diff if output is stale.")
-def render(values: tuple[Path, ...], output_dir: Path, check: bool) -> None:
-    """Render values files into OUTPUT_DIR/<cluster>/ (only changed files are written)."""
-    from generator.pipeline import plan
-    from generator.write import apply_changes, unified_diff
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long to wait while another render holds OUTPUT_DIR/.nfs-gitops.lock.",
+)
+@format_option
+def render(values: tuple[Path, ...], output_dir: Path, check: bool, lock_timeout: float) -> None:
+    """Render values files into OUTPUT_DIR/<cluster>/ (only changed files are written).
 
-    trees = plan(values, output_dir)
-    if check:
-        stale = [tree for tree in trees if not tree.clean]
-        for tree in stale:
-            click.echo(unified_diff(tree), nl=False)
-        if stale:
-            names = ", ".join(str(tree.tree) for tree in stale)
-            raise DriftError(f"output is stale for {names}; run make render")
-        return
-    for tree in trees:
-        apply_changes(tree)
+    OUTPUT_DIR is created when missing. Renders of one OUTPUT_DIR take turns (a lock file).
+    """
+    from generator.lock import output_lock
+    from generator.pipeline import load_valid, plan
+    from generator.write import apply_changes, stale_files, unified_diff
+
+    if not check:
+        load_valid(values)  # refuse bad values before OUTPUT_DIR is created or locked
+    with output_lock(output_dir, timeout=lock_timeout, shared=check):
+        trees = plan(values, output_dir)
+        if check:
+            stale = [tree for tree in trees if not tree.clean]
+            for tree in stale:  # stdout holds only the JSON array with --format json
+                click.echo(unified_diff(tree), nl=False, err=chosen_format() == "json")
+            if stale:
+                names = ", ".join(str(tree.tree) for tree in stale)
+                files = {path: why for tree in stale for path, why in stale_files(tree).items()}
+                raise DriftError(f"output is stale for {names}; run make render", files=files)
+            return
+        for tree in trees:
+            apply_changes(tree)
     if sys.stderr.isatty():
         for tree in trees:
             click.echo(

@@ -21,9 +21,20 @@ class Problem:
 
 
 class NfsGitopsError(Exception):
-    """Base of every error the CLI reports without a traceback."""
+    """Base of every error the CLI reports without a traceback.
+
+    `code` is the stable short name listed in docs/errors.md; `path` the file or folder the
+    error is about, when there is one.
+    """
 
     exit_code = 1
+    code = "error"
+
+    def __init__(self, message: str, *, code: str | None = None, path: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+        self.path = path
 
 
 class InvalidValues(NfsGitopsError):
@@ -37,10 +48,20 @@ class InvalidValues(NfsGitopsError):
 class OutputError(NfsGitopsError):
     """The output folder cannot be written safely."""
 
+    code = "output"
+
 
 class RenderError(NfsGitopsError):
     """A template failed; a bug in nfs-gitops, reported with template file and line."""
 
+    code = "render"
+
 
 class DriftError(NfsGitopsError):
     """`render --check` found files that differ from what the values render to."""
+
+    code = "drift"
+
+    def __init__(self, message: str, *, files: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.files = dict(files or {})  # stale file -> what is wrong with it

@@ -2,19 +2,24 @@
 
 Only regular files directly in the cluster folder are considered. A file is rewritten only when
 its bytes change, atomically (temp file, fsync, rename). A file is removed only when it carries
-the generated header and is no longer rendered; anything a human put there stays.
+the generated header and is no longer rendered, or is a temp file a killed render left behind
+(`.NAME.XXXXXXXX.tmp`); anything a human put there stays.
 """
 
 from __future__ import annotations
 
 import difflib
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.errors import OutputError
 from generator.render import GENERATED_MARK
+
+# What write_atomic's tempfile.mkstemp names look like: .NAME.<8 random characters>.tmp
+TEMP_FILE = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
 
 
 @dataclass
@@ -35,12 +40,14 @@ class TreeChanges:
 def tree_path(output_dir: Path, cluster: str) -> Path:
     """output_dir/cluster, refusing anything that would lead outside output_dir."""
     if not cluster or "/" in cluster or cluster in (".", ".."):
-        raise OutputError(f"cluster name {cluster!r} cannot name a folder")
+        raise OutputError(f"cluster name {cluster!r} cannot name a folder", code="output-name")
     tree = output_dir / cluster
     if tree.is_symlink():
-        raise OutputError(f"{tree} is a symbolic link; refusing to write through it")
+        message = f"{tree} is a symbolic link; refusing to write through it"
+        raise OutputError(message, code="output-symlink", path=str(tree))
     if tree.exists() and not tree.is_dir():
-        raise OutputError(f"{tree} exists and is not a folder")
+        message = f"{tree} exists and is not a folder"
+        raise OutputError(message, code="output-not-dir", path=str(tree))
     return tree
 
 
@@ -57,7 +64,9 @@ def plan_changes(tree: Path, files: dict[str, str]) -> TreeChanges:
     for name, text in files.items():
         target = tree / name
         if target.is_symlink() or (target.exists() and not target.is_file()):
-            raise OutputError(f"{target} is not a regular file; refusing to replace it")
+            message = f"{target} is not a regular file; refusing to replace it"
+            code = "output-symlink" if target.is_symlink() else "output-not-file"
+            raise OutputError(message, code=code, path=str(target))
         old = _read(target)
         if old == text:
             changes.unchanged.append(name)
@@ -68,7 +77,7 @@ def plan_changes(tree: Path, files: dict[str, str]) -> TreeChanges:
         for entry in sorted(tree.iterdir()):
             if entry.name in files or entry.is_symlink() or not entry.is_file():
                 continue
-            if is_generated(entry):
+            if is_generated(entry) or TEMP_FILE.match(entry.name):
                 changes.remove[entry.name] = _read(entry) or ""
     return changes
 
@@ -79,14 +88,16 @@ def _read(path: Path) -> str | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise OutputError(f"cannot read {path}: {exc.strerror}") from None
+        message = f"cannot read {path}: {exc.strerror}"
+        raise OutputError(message, code="output-unreadable", path=str(path)) from None
 
 
 def apply_changes(changes: TreeChanges) -> None:
     try:
         changes.tree.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"cannot create {changes.tree}: {exc.strerror}") from None
+        message = f"cannot create {changes.tree}: {exc.strerror}"
+        raise OutputError(message, code="output-unwritable", path=str(changes.tree)) from None
     for name, text in changes.write.items():
         write_atomic(changes.tree / name, text.encode("utf-8"))
     for name in changes.remove:
@@ -95,12 +106,18 @@ def apply_changes(changes: TreeChanges) -> None:
         except FileNotFoundError:
             pass
         except OSError as exc:
-            raise OutputError(f"cannot remove {changes.tree / name}: {exc.strerror}") from None
+            target = changes.tree / name
+            message = f"cannot remove {target}: {exc.strerror}"
+            raise OutputError(message, code="output-unwritable", path=str(target)) from None
 
 
 def write_atomic(target: Path, data: bytes) -> None:
     """Replace target with data so readers see the old or the new file, never a mix."""
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        message = f"cannot write in {target.parent}: {exc.strerror}"
+        raise OutputError(message, code="output-unwritable", path=str(target.parent)) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -110,7 +127,25 @@ def write_atomic(target: Path, data: bytes) -> None:
         os.replace(temp, target)
     except OSError as exc:
         Path(temp).unlink(missing_ok=True)
-        raise OutputError(f"cannot write {target}: {exc.strerror}") from None
+        message = f"cannot write {target}: {exc.strerror}"
+        raise OutputError(message, code="output-write", path=str(target)) from None
+
+
+def stale_files(changes: TreeChanges) -> dict[str, str]:
+    """Each file `render --check` finds stale, with what is wrong with it."""
+    found = {}
+    for name in changes.write:
+        missing = changes.old.get(name) is None
+        found[f"{changes.tree}/{name}"] = (
+            "is missing" if missing else "differs from what the values render to"
+        )
+    for name in changes.remove:
+        found[f"{changes.tree}/{name}"] = (
+            "is a temp file left by an interrupted render"
+            if TEMP_FILE.match(name)
+            else "is generated but no longer rendered"
+        )
+    return found
 
 
 def unified_diff(changes: TreeChanges) -> str:

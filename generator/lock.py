@@ -1,0 +1,93 @@
+"""One render at a time per output folder: an advisory lock on OUTPUT_DIR/.nfs-gitops.lock.
+
+The lock file lives in the output folder, not in any cluster tree, so it is never rendered,
+compared or removed; .gitignore keeps it out of Git. The kernel drops the lock when the holder
+exits, however it exits, so a killed render never blocks the next one.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from generator.errors import OutputError
+
+LOCK_NAME = ".nfs-gitops.lock"
+DEFAULT_TIMEOUT = 60.0
+_POLL = 0.05
+
+
+@contextmanager
+def output_lock(output_dir: Path, *, timeout: float, shared: bool = False) -> Iterator[None]:
+    """Hold the lock of output_dir, waiting up to timeout seconds for another render.
+
+    Writers (shared=False) create output_dir and the lock file. Readers (`render --check`)
+    write nothing: they take a shared lock only when the lock file already exists.
+    """
+    path = output_dir / LOCK_NAME
+    if shared:
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except OSError:
+            yield  # no render ever ran here, or we cannot read it: nothing to wait for
+            return
+    else:
+        fd = _open_for_writing(output_dir, path)
+    try:
+        _acquire(fd, path, timeout, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _open_for_writing(output_dir: Path, path: Path) -> int:
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise OutputError(
+            f"{output_dir} exists and is not a folder", code="output-not-dir", path=str(output_dir)
+        ) from None
+    except OSError as exc:
+        raise OutputError(
+            f"cannot create {output_dir}: {exc.strerror}",
+            code="output-unwritable",
+            path=str(output_dir),
+        ) from None
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            message = f"{path} is a symbolic link; refusing to use it as the lock"
+            raise OutputError(message, code="output-symlink", path=str(path)) from None
+        raise OutputError(
+            f"cannot write in {output_dir}: {exc.strerror}",
+            code="output-unwritable",
+            path=str(output_dir),
+        ) from None
+
+
+def _acquire(fd: int, path: Path, timeout: float, mode: int) -> None:
+    deadline = time.monotonic() + max(timeout, 0.0)
+    while True:
+        try:
+            fcntl.flock(fd, mode | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        except OSError as exc:
+            raise OutputError(
+                f"cannot lock {path}: {exc.strerror}", code="output-unwritable", path=str(path)
+            ) from None
+        if time.monotonic() >= deadline:
+            raise OutputError(
+                f"another nfs-gitops render holds {path}; gave up after {timeout:g}s "
+                "(wait for it to finish, or raise --lock-timeout)",
+                code="output-locked",
+                path=str(path),
+            )
+        time.sleep(_POLL)
