@@ -362,3 +362,44 @@ def replicas_need_leader_election(doc: Document) -> Iterator[Problem]:
             "more than one replica needs provisioner.leaderElection: true",
             "leader-election",
         )
+
+
+@check
+def gitops_names(doc: Document) -> Iterator[Problem]:
+    for path, value in strings_at(
+        doc, ("gitops", "argocd", "namespace"), ("gitops", "flux", "namespace")
+    ):
+        if not is_dns1123_label(value):
+            yield doc.problem(
+                path, "must be a DNS-1123 label (a namespace name)", "name-dns1123-label"
+            )
+    for path, value in strings_at(
+        doc, ("gitops", "argocd", "project"), ("gitops", "flux", "gitRepository")
+    ):
+        if not is_dns1123_subdomain(value):
+            yield doc.problem(
+                path,
+                "must be a DNS-1123 subdomain: lower-case letters, digits, '-' and '.'",
+                "name-dns1123-subdomain",
+            )
+
+
+@check
+def gitops_repo_url(doc: Document) -> Iterator[Problem]:
+    if lookup(doc.data, ("gitops", "engine")) == "argocd" and not isinstance(
+        lookup(doc.data, ("gitops", "repoURL")), str
+    ):
+        yield doc.problem(
+            ("gitops", "repoURL"),
+            "is required with gitops.engine argocd: the Git repository Argo CD reads this "
+            "tree and helm-values.yaml from",
+            "gitops-repo-url",
+            key=True,
+        )
+
+
+@check
+def gitops_path(doc: Document) -> Iterator[Problem]:
+    for path, value in strings_at(doc, ("gitops", "path")):
+        if any(part in (".", "..") for part in value.split("/")):
+            yield doc.problem(path, "must not contain '.' or '..' segments", "gitops-path")

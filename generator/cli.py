@@ -13,7 +13,7 @@ from generator.errors import DriftError, NfsGitopsError
 from generator.lock import DEFAULT_TIMEOUT
 from generator.report import chosen_format, format_option, report_error, report_ok
 
-VALUES = click.Path(exists=False, dir_okay=False, path_type=Path)
+VALUES = click.Path(exists=False, dir_okay=True, path_type=Path)  # a folder: its cluster files
 
 
 class Cli(click.Group):

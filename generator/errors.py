@@ -65,3 +65,10 @@ class DriftError(NfsGitopsError):
     def __init__(self, message: str, *, files: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.files = dict(files or {})  # stale file -> what is wrong with it
+
+
+class BadUsage(NfsGitopsError):
+    """The command line gives nothing to work on; exit 2 like any usage error."""
+
+    exit_code = 2
+    code = "usage"

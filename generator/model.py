@@ -14,6 +14,8 @@ from generator.validate import schema
 
 CHART_NAME = "nfs-subdir-external-provisioner"
 INSTALLER_NAME = "nfs-client-installer"
+# Name of the Flux Kustomization entry point (one per cluster, in that cluster's Flux).
+FLUX_KUSTOMIZATION_NAME = "nfs-storage"
 
 
 def with_defaults(values: Any, node: dict[str, Any], defs: dict[str, Any]) -> Any:
@@ -53,6 +55,8 @@ class Names:
     values_configmap: str
     installer: str
     storage_class: str
+    application: str
+    flux_kustomization: str
 
 
 @dataclass(frozen=True)
@@ -67,14 +71,27 @@ class Model:
         return self.names.namespace == self.names.installer_namespace
 
     @property
+    def fleet_glob(self) -> str:
+        """Where the application.yaml of every tree beside this one is in Git."""
+        parent = self.values["gitops"]["path"].rpartition("/")[0]
+        return f"{parent}/*/application.yaml" if parent else "*/application.yaml"
+
+    @property
     def installer_node_selector(self) -> dict[str, str]:
         """The user's node labels, always restricted to Linux nodes."""
         return {**self.values["nodeInstaller"]["nodeSelector"], "kubernetes.io/os": "linux"}
 
 
+def gitops_path(values: dict[str, Any]) -> str:
+    """Path of the cluster's tree in Git: gitops.path, else output/<cluster>."""
+    path = (values.get("gitops") or {}).get("path")
+    return path if isinstance(path, str) else f"output/{values['cluster']}"
+
+
 def build_model(values: dict[str, Any], source: str) -> Model:
     full_schema = schema()
     full: dict[str, Any] = with_defaults(values, full_schema, full_schema["$defs"])
+    full["gitops"]["path"] = gitops_path(full)  # with_defaults copied every mapping: ours
     release = full["chart"]["releaseName"]
     # Same rule as the chart: the release is the fullname when it contains the chart name.
     fullname = release if CHART_NAME in release else f"{release}-{CHART_NAME}"[:63].rstrip("-")
@@ -93,5 +110,8 @@ def build_model(values: dict[str, Any], source: str) -> Model:
         values_configmap=f"{release}-values",
         installer=INSTALLER_NAME,
         storage_class=full["storageClass"]["name"],
+        # One Argo CD may serve a whole fleet: its Applications carry the cluster name.
+        application=f"{full['cluster']}-nfs-storage",
+        flux_kustomization=FLUX_KUSTOMIZATION_NAME,
     )
     return Model(values=full, names=names, source=source)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from generator.errors import InvalidValues, Problem
+from generator.errors import BadUsage, InvalidValues, Problem
+from generator.fleet import cluster_files, defaults_path, defaults_problems, merge, orphan_trees
 from generator.load import Document, load_file
-from generator.model import build_model
+from generator.model import build_model, gitops_path
 from generator.render import render
 from generator.validate import validate
 from generator.write import TreeChanges, plan_changes, tree_path
@@ -22,21 +23,52 @@ def display_name(path: Path) -> str:
 
 
 def load_valid(paths: Sequence[Path]) -> list[Document]:
-    """Load and validate every file; raise InvalidValues with every problem of every file."""
+    """Load and validate every cluster file (folders expand to the cluster files in them), each
+    merged over the _defaults.yaml beside it; raise InvalidValues with every problem found."""
+    files = cluster_files(paths)
+    if not files:
+        shown = " ".join(path.as_posix() for path in paths)
+        raise BadUsage(f"no cluster values files in {shown} (files starting with _ are not)")
     docs: list[Document] = []
     problems: list[Problem] = []
-    for path in paths:
+    defaults: dict[Path, Document | None] = {}
+    for path in files:
         try:
             doc = load_file(path, display_name(path))
+        except InvalidValues as exc:
+            problems.extend(exc.problems)
+            continue
+        shared = defaults_path(path)
+        if shared is not None:
+            if shared not in defaults:
+                defaults[shared] = _load_defaults(shared, problems)
+            base = defaults[shared]
+            if base is None:
+                continue  # its problems are reported once, not once per cluster
+            doc = merge(base, doc)
+        try:
             validate(doc)
         except InvalidValues as exc:
             problems.extend(exc.problems)
         else:
             docs.append(doc)
     problems.extend(_duplicate_clusters(docs))
+    problems.extend(_duplicate_paths(docs))
     if problems:
-        raise InvalidValues(problems)
+        # A problem in shared defaults shows up in every cluster merged over them: report it once.
+        raise InvalidValues(list(dict.fromkeys(problems)))
     return docs
+
+
+def _load_defaults(path: Path, problems: list[Problem]) -> Document | None:
+    try:
+        doc = load_file(path, display_name(path))
+    except InvalidValues as exc:
+        problems.extend(exc.problems)
+        return None
+    found = defaults_problems(doc)
+    problems.extend(found)
+    return None if found else doc
 
 
 def _duplicate_clusters(docs: list[Document]) -> list[Problem]:
@@ -56,11 +88,52 @@ def _duplicate_clusters(docs: list[Document]) -> list[Problem]:
     return problems
 
 
-def plan(paths: Sequence[Path], output_dir: Path) -> list[TreeChanges]:
-    """Everything that rendering these values files into output_dir would change."""
+def _duplicate_paths(docs: list[Document]) -> list[Problem]:
+    """Two clusters must not claim the same Git path (gitops.path, default output/<cluster>)."""
+    first: dict[str, Document] = {}
+    problems = []
+    for doc in docs:
+        path = gitops_path(doc.data)
+        if path in first and first[path].data["cluster"] != doc.data["cluster"]:
+            problems.append(
+                doc.problem(
+                    ("gitops", "path"),
+                    f"Git path {path!r} is also the path of cluster "
+                    f"{first[path].data['cluster']!r} ({first[path].file})",
+                    "gitops-path-duplicate",
+                )
+            )
+        first.setdefault(path, doc)
+    return problems
+
+
+def plan_tree(doc: Document, output_dir: Path) -> TreeChanges:
+    """What rendering one validated values document into output_dir/<cluster>/ would change."""
+    model = build_model(doc.data, doc.file)
+    return plan_changes(tree_path(output_dir, model.names.cluster), render(model))
+
+
+def plan_orphans(output_dir: Path, docs: Sequence[Document]) -> list[TreeChanges]:
+    """Removing the generated files of every tree in output_dir no values document renders.
+
+    Only files carrying the generated header go; the folder goes too once it is empty.
+    """
+    clusters = {doc.data["cluster"] for doc in docs}
     changes = []
-    for doc in load_valid(paths):
-        model = build_model(doc.data, doc.file)
-        files = render(model)
-        changes.append(plan_changes(tree_path(output_dir, model.names.cluster), files))
+    for tree in orphan_trees(output_dir, clusters):
+        change = plan_changes(tree, {})
+        change.orphan = True
+        changes.append(change)
+    return changes
+
+
+def plan(paths: Sequence[Path], output_dir: Path, *, prune: bool = False) -> list[TreeChanges]:
+    """Everything that rendering these values files into output_dir would change.
+
+    With prune the files are the whole fleet: trees of other clusters are removed as well.
+    """
+    docs = load_valid(paths)
+    changes = [plan_tree(doc, output_dir) for doc in docs]
+    if prune:
+        changes.extend(plan_orphans(output_dir, docs))
     return changes

@@ -35,12 +35,28 @@ ENGINE_RESOURCES = {
         ("helmrepository.yaml", "flux/helmrepository.yaml.j2"),
         ("helmrelease.yaml", "flux/helmrelease.yaml.j2"),
     ],
+    # Argo CD installs the chart from application.yaml; kustomize inflates it (helmCharts).
+    "argocd": [],
+    "kustomize": [],
 }
 ENGINE_SUPPORT = {
     "flux": [
         ("kustomizeconfig.yaml", "flux/kustomizeconfig.yaml.j2"),
         ("kustomization.yaml", "flux/kustomization.yaml.j2"),
     ],
+    "argocd": [("kustomization.yaml", "argocd/kustomization.yaml.j2")],
+    "kustomize": [("kustomization.yaml", "kustomize/kustomization.yaml.j2")],
+}
+# Objects of the GitOps engine itself: in the tree, but not among its kustomization resources (the
+# operator, a Flux bootstrap repository or an Argo CD app of apps applies them).
+# (file, template, switch): switch is the gitops.<engine> key that turns an optional one on.
+ENGINE_ENTRYPOINTS: dict[str, list[tuple[str, str, str | None]]] = {
+    "flux": [("flux-kustomization.yaml", "flux/flux-kustomization.yaml.j2", "kustomization")],
+    "argocd": [
+        ("application.yaml", "argocd/application.yaml.j2", None),
+        ("applicationset.yaml", "argocd/applicationset.yaml.j2", "applicationSet"),
+    ],
+    "kustomize": [],
 }
 HELM_VALUES = ("helm-values.yaml", "helm-values.yaml.j2")
 
@@ -77,27 +93,38 @@ def header(source: str) -> str:
     return f"{GENERATED_MARK} from {shown}; DO NOT EDIT.\n"
 
 
-def plan(model: Model) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """The (file, template) pairs this model renders: Kubernetes resources, then support files."""
+Pairs = list[tuple[str, str]]
+
+
+def plan(model: Model) -> tuple[Pairs, Pairs, Pairs]:
+    """The (file, template) pairs this model renders: kustomization resources, support files
+    (Helm values, kustomization.yaml) and engine entry points."""
     engine = model.values["gitops"]["engine"]
     resources = [
         pair
         for pair in COMMON_RESOURCES + ENGINE_RESOURCES[engine]
         if pair[0] != "node-installer.yaml" or model.values["nodeInstaller"]["enabled"]
     ]
-    return resources, [HELM_VALUES, *ENGINE_SUPPORT[engine]]
+    options = model.values["gitops"].get(engine, {})
+    entrypoints = [
+        (name, template)
+        for name, template, switch in ENGINE_ENTRYPOINTS[engine]
+        if switch is None or options[switch]
+    ]
+    return resources, [HELM_VALUES, *ENGINE_SUPPORT[engine]], entrypoints
 
 
 def render(model: Model) -> dict[str, str]:
     """File name -> content for one cluster's tree."""
-    resources, support = plan(model)
+    resources, support, entrypoints = plan(model)
     resource_files = [name for name, _ in resources]
+    objects = resource_files + [name for name, _ in entrypoints]
     context = {"v": model.values, "n": model.names, "m": model, "resources": resource_files}
     head = header(model.source)
     files: dict[str, str] = {}
-    for name, template in resources + support:
+    for name, template in resources + support + entrypoints:
         text = head + _render_one(template, context)
-        _parse_back(name, text, is_resource=name in resource_files)
+        _parse_back(name, text, is_resource=name in objects)
         files[name] = text
     return files
 

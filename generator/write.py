@@ -8,6 +8,7 @@ the generated header and is no longer rendered, or is a temp file a killed rende
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import re
@@ -31,6 +32,7 @@ class TreeChanges:
     unchanged: list[str] = field(default_factory=list)
     remove: dict[str, str] = field(default_factory=dict)
     old: dict[str, str | None] = field(default_factory=dict)
+    orphan: bool = False  # no values file renders this tree any more: remove it once empty
 
     @property
     def clean(self) -> bool:
@@ -109,6 +111,10 @@ def apply_changes(changes: TreeChanges) -> None:
             target = changes.tree / name
             message = f"cannot remove {target}: {exc.strerror}"
             raise OutputError(message, code="output-unwritable", path=str(target)) from None
+    if changes.orphan:
+        # Fails while something not generated is still in there: it stays, and so does the folder.
+        with contextlib.suppress(OSError):
+            changes.tree.rmdir()
 
 
 def write_atomic(target: Path, data: bytes) -> None:
