@@ -54,11 +54,11 @@ def strings_at(doc: Document, *paths: JsonPath) -> Iterator[tuple[JsonPath, str]
 
 
 def is_dns1123_label(name: str, limit: int = 63) -> bool:
-    return len(name) <= limit and DNS1123_LABEL.match(name) is not None
+    return len(name) <= limit and DNS1123_LABEL.fullmatch(name) is not None
 
 
 def is_dns1123_subdomain(name: str) -> bool:
-    return len(name) <= 253 and DNS1123_SUBDOMAIN.match(name) is not None
+    return len(name) <= 253 and DNS1123_SUBDOMAIN.fullmatch(name) is not None
 
 
 def is_qualified_name(name: str) -> bool:
@@ -66,7 +66,7 @@ def is_qualified_name(name: str) -> bool:
     prefix, slash, base = name.rpartition("/")
     if slash and not is_dns1123_subdomain(prefix):
         return False
-    return QUALIFIED_NAME.match(base) is not None
+    return QUALIFIED_NAME.fullmatch(base) is not None
 
 
 @check
@@ -133,7 +133,7 @@ def nfs_server_error(server: str) -> str | None:
         return "give a host name or address, without a scheme like nfs://"
     if ":/" in server:
         return "give only the host here; the export path goes in nfs.path"
-    if _DOTTED_QUAD.match(server):
+    if _DOTTED_QUAD.fullmatch(server):
         try:
             ipaddress.IPv4Address(server)
         except ValueError:
@@ -147,7 +147,7 @@ def nfs_server_error(server: str) -> str | None:
         return None
     name = server[:-1] if server.endswith(".") else server
     labels = name.split(".")
-    if len(name) > 253 or not all(DNS_HOST_LABEL.match(label) for label in labels):
+    if len(name) > 253 or not all(DNS_HOST_LABEL.fullmatch(label) for label in labels):
         return f"{server!r} is not an IPv4 address, an IPv6 address or a DNS name"
     if labels[-1].isdigit():
         return f"{server!r} looks like an IPv4 address but is not one"
@@ -161,8 +161,6 @@ def nfs_path(doc: Document) -> Iterator[Problem]:
             yield doc.problem(path, "must be an absolute path starting with /", "nfs-path")
         elif ".." in value.split("/"):
             yield doc.problem(path, "must not contain '..'", "nfs-path")
-        elif not value.isprintable():
-            yield doc.problem(path, "must not contain control characters", "nfs-path")
 
 
 def _number(low: int, high: int) -> Callable[[str], bool]:
@@ -290,10 +288,8 @@ def path_pattern(doc: Document) -> Iterator[Problem]:
 def path_pattern_error(pattern: str) -> str | None:
     if not pattern:
         return "must not be empty; use null for the provisioner's default"
-    if not pattern.isprintable():
-        return "must not contain control characters"
     for token in _PATTERN_TOKEN.findall(pattern):
-        match = _PATTERN_FIELD.match(token)
+        match = _PATTERN_FIELD.fullmatch(token)
         if not match:
             return (
                 f"unknown field ${{{token}}}; use ${{.PVC.namespace}}, ${{.PVC.name}}, "
@@ -323,7 +319,7 @@ def node_selector(doc: Document) -> Iterator[Problem]:
             yield doc.problem(path, "is not a valid label key", "label-key", key=True)
         elif key == "kubernetes.io/os" and value != "linux":
             yield doc.problem(path, "the installer runs on Linux nodes only", "label-value")
-        elif isinstance(value, str) and not LABEL_VALUE.match(value):
+        elif isinstance(value, str) and not LABEL_VALUE.fullmatch(value):
             yield doc.problem(path, "is not a valid label value", "label-value")
 
 
@@ -345,7 +341,7 @@ def tolerations(doc: Document) -> Iterator[Problem]:
         if isinstance(key, str) and key and not is_qualified_name(key):
             yield doc.problem((*path, "key"), "is not a valid taint key", "toleration")
         value = item.get("value")
-        if isinstance(value, str) and not LABEL_VALUE.match(value):
+        if isinstance(value, str) and not LABEL_VALUE.fullmatch(value):
             yield doc.problem((*path, "value"), "is not a valid taint value", "toleration")
 
 
@@ -403,3 +399,29 @@ def gitops_path(doc: Document) -> Iterator[Problem]:
     for path, value in strings_at(doc, ("gitops", "path")):
         if any(part in (".", "..") for part in value.split("/")):
             yield doc.problem(path, "must not contain '.' or '..' segments", "gitops-path")
+
+
+def _strings(data: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str, bool]]:
+    """Every string in data, keys included: (path, text, is_key)."""
+    if isinstance(data, str):
+        yield path, data, False
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield (*path, key), key, True
+            yield from _strings(value, (*path, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _strings(value, (*path, index))
+
+
+@check
+def no_control_characters(doc: Document) -> Iterator[Problem]:
+    """Every value here is a name, an address or a path: one line of printable text."""
+    for path, text, is_key in _strings(doc.data, ()):
+        if not text.isprintable():
+            yield doc.problem(
+                path,
+                "must not contain line breaks, tabs or other control characters",
+                "control-characters",
+                key=is_key,
+            )

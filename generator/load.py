@@ -45,7 +45,7 @@ def format_path(path: JsonPath) -> str:
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part.replace("_", "a").isalnum() and part.isascii():
+        elif part.replace("_", "a").replace("-", "a").isalnum() and part.isascii():
             out += f".{part}" if out else part
         else:
             out += "[" + _quote(part) + "]"

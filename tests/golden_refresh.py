@@ -1,0 +1,25 @@
+"""Refresh the golden trees: `make golden` (run from the repository root)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator.pipeline import plan
+from generator.write import apply_changes
+
+GOLDEN = Path("tests/golden")
+
+
+def cases() -> list[Path]:
+    return sorted(path for path in GOLDEN.iterdir() if (path / "values.yaml").is_file())
+
+
+def main() -> None:
+    for case in cases():
+        for tree in plan([case / "values.yaml"], case / "expected"):
+            apply_changes(tree)
+            print(f"{tree.tree}: {len(tree.write)} written, {len(tree.remove)} removed")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""Rendered trees equal the committed golden trees, file by file (refresh: make golden)."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import pytest
+
+from generator.pipeline import plan
+from generator.write import apply_changes
+from tests.golden_refresh import GOLDEN, cases
+
+CASES = cases()
+
+
+def compare_trees(expected: Path, actual: Path) -> list[str]:
+    """MISSING / EXTRA / DIFFER lines with a unified diff for each differing file."""
+    report = []
+    want = {p.relative_to(expected).as_posix() for p in expected.rglob("*") if p.is_file()}
+    have = {p.relative_to(actual).as_posix() for p in actual.rglob("*") if p.is_file()}
+    report += [f"MISSING {name}" for name in sorted(want - have)]
+    report += [f"EXTRA {name}" for name in sorted(have - want)]
+    for name in sorted(want & have):
+        old = (expected / name).read_text().splitlines(keepends=True)
+        new = (actual / name).read_text().splitlines(keepends=True)
+        if old != new:
+            diff = difflib.unified_diff(old, new, f"golden/{name}", f"rendered/{name}")
+            report.append(f"DIFFER {name}\n" + "".join(diff))
+    return report
+
+
+def test_golden_cases_exist() -> None:
+    assert {case.name for case in CASES} >= {"flux-minimal", "flux-full", "flux-shared-namespace"}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_golden_tree(case: Path, at_root: Path, tmp_path: Path) -> None:
+    for tree in plan([case / "values.yaml"], tmp_path):
+        apply_changes(tree)
+    report = compare_trees(case / "expected", tmp_path)
+    assert not report, "rendered tree differs from golden (make golden to refresh):\n" + "\n".join(
+        report
+    )
+
+
+def test_compare_trees_reports_each_kind_of_difference(tmp_path: Path) -> None:
+    expected, actual = tmp_path / "e", tmp_path / "a"
+    for root in (expected, actual):
+        root.mkdir()
+        (root / "same.yaml").write_text("a: 1\n")
+    (expected / "gone.yaml").write_text("x\n")
+    (actual / "new.yaml").write_text("y\n")
+    (expected / "changed.yaml").write_text("a: 1\nb: 2\n")
+    (actual / "changed.yaml").write_text("a: 1\nb: 3\n")
+    report = compare_trees(expected, actual)
+    assert report[:2] == ["MISSING gone.yaml", "EXTRA new.yaml"]
+    assert report[2].startswith("DIFFER changed.yaml\n")
+    assert "-b: 2\n+b: 3\n" in report[2]
+    assert GOLDEN.name == "golden"

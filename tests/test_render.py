@@ -1,0 +1,305 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from generator import render as render_module
+from generator.errors import RenderError
+from generator.load import load_bytes
+from generator.model import build_model
+from generator.render import GENERATED_MARK, render
+from generator.validate import validate
+from tests.conftest import MINIMAL
+
+# The rules the upstream chart grants (reference/nfs-subdir-external-provisioner.md), as data.
+UPSTREAM_CLUSTER_RULES = [
+    {"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "list", "watch"]},
+    {
+        "apiGroups": [""],
+        "resources": ["persistentvolumes"],
+        "verbs": ["get", "list", "watch", "create", "delete"],
+    },
+    {
+        "apiGroups": [""],
+        "resources": ["persistentvolumeclaims"],
+        "verbs": ["get", "list", "watch", "update"],
+    },
+    {
+        "apiGroups": ["storage.k8s.io"],
+        "resources": ["storageclasses"],
+        "verbs": ["get", "list", "watch"],
+    },
+    {"apiGroups": [""], "resources": ["events"], "verbs": ["create", "update", "patch"]},
+]
+UPSTREAM_LEADER_RULES = [
+    {
+        "apiGroups": [""],
+        "resources": ["endpoints"],
+        "verbs": ["get", "list", "watch", "create", "update", "patch"],
+    }
+]
+
+
+def rendered(extra: str = "") -> dict[str, str]:
+    doc = load_bytes((MINIMAL + extra).encode(), "values/homelab.yaml")
+    validate(doc)
+    return render(build_model(doc.data, doc.file))
+
+
+def objects(files: dict[str, str]) -> dict[tuple[str, str], dict[str, Any]]:
+    found = {}
+    for name, text in files.items():
+        if name in ("helm-values.yaml", "kustomization.yaml", "kustomizeconfig.yaml"):
+            continue
+        for doc in yaml.safe_load_all(text):
+            found[(doc["kind"], doc["metadata"]["name"])] = doc
+    return found
+
+
+def test_flux_tree_holds_every_object() -> None:
+    files = rendered()
+    assert list(files) == [
+        "namespace.yaml",
+        "provisioner-rbac.yaml",
+        "node-installer.yaml",
+        "storageclass.yaml",
+        "helmrepository.yaml",
+        "helmrelease.yaml",
+        "helm-values.yaml",
+        "kustomizeconfig.yaml",
+        "kustomization.yaml",
+    ]
+    kinds = sorted(kind for kind, _ in objects(files))
+    assert kinds == sorted(
+        [
+            *("Namespace", "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding"),
+            *("Role", "RoleBinding", "ServiceAccount", "DaemonSet", "StorageClass"),
+            *("HelmRepository", "HelmRelease"),
+        ]
+    )
+    kustomization = yaml.safe_load(files["kustomization.yaml"])
+    assert kustomization["resources"] == list(files)[:6]
+
+
+def test_every_file_starts_with_the_generated_header() -> None:
+    for text in rendered().values():
+        assert text.startswith(f"{GENERATED_MARK} from values/homelab.yaml; DO NOT EDIT.\n")
+
+
+def test_header_cannot_be_broken_by_a_hostile_file_name() -> None:
+    doc = load_bytes(MINIMAL.encode(), "values/evil\nkind: Secret.yaml")
+    files = render(build_model(doc.data, doc.file))
+    first_line = files["storageclass.yaml"].splitlines()[0]
+    assert first_line == f'{GENERATED_MARK} from "values/evil\\nkind: Secret.yaml"; DO NOT EDIT.'
+    assert yaml.safe_load(files["storageclass.yaml"])["kind"] == "StorageClass"
+
+
+def test_provisioner_name_is_the_same_everywhere() -> None:
+    files = rendered()
+    storage_class = objects(files)[("StorageClass", "nfs-client")]
+    chart = yaml.safe_load(files["helm-values.yaml"])
+    assert storage_class["provisioner"] == "cluster.local/nfs-subdir-external-provisioner"
+    assert chart["storageClass"]["provisionerName"] == storage_class["provisioner"]
+
+
+def test_provisioner_name_follows_the_chart_fullname_rule() -> None:
+    files = rendered("chart: {releaseName: nfs}\n")
+    chart = yaml.safe_load(files["helm-values.yaml"])
+    assert chart["storageClass"]["provisionerName"] == (
+        "cluster.local/nfs-nfs-subdir-external-provisioner"
+    )
+    override = rendered("storageClass: {provisionerName: example.com/nas}\n")
+    assert "provisioner: example.com/nas\n" in override["storageclass.yaml"]
+
+
+def test_storage_class_is_the_default_and_cannot_expand() -> None:
+    storage_class = objects(rendered())[("StorageClass", "nfs-client")]
+    assert storage_class["metadata"]["annotations"] == {
+        "storageclass.kubernetes.io/is-default-class": "true"
+    }
+    assert storage_class["allowVolumeExpansion"] is False
+    assert storage_class["parameters"] == {"archiveOnDelete": "true"}
+    assert storage_class["reclaimPolicy"] == "Delete"
+    assert storage_class["volumeBindingMode"] == "Immediate"
+    assert "mountOptions" not in storage_class
+    not_default = objects(rendered("storageClass: {default: false}\n"))
+    annotations = not_default[("StorageClass", "nfs-client")]["metadata"]["annotations"]
+    assert annotations["storageclass.kubernetes.io/is-default-class"] == "false"
+
+
+def test_storage_class_parameters_and_mount_options() -> None:
+    files = rendered(
+        "storageClass: {onDelete: delete, pathPattern: '${.PVC.namespace}/${.PVC.name}'}\n"
+    ).items()
+    storage_class = objects(dict(files))[("StorageClass", "nfs-client")]
+    assert storage_class["parameters"] == {
+        "archiveOnDelete": "true",
+        "onDelete": "delete",
+        "pathPattern": "${.PVC.namespace}/${.PVC.name}",
+    }
+    text = MINIMAL.replace("path: /data/K8s", "path: /data/K8s\n  mountOptions: [nfsvers=4.2]")
+    doc = load_bytes(text.encode(), "v")
+    files2 = render(build_model(doc.data, doc.file))
+    assert yaml.safe_load(files2["storageclass.yaml"])["mountOptions"] == ["nfsvers=4.2"]
+    assert yaml.safe_load(files2["helm-values.yaml"])["nfs"]["mountOptions"] == ["nfsvers=4.2"]
+
+
+def test_rbac_is_exactly_the_upstream_rules() -> None:
+    found = objects(rendered())
+    sa = found[("ServiceAccount", "nfs-subdir-external-provisioner")]
+    assert sa["metadata"]["namespace"] == "nfs-provisioner"
+    role = found[("ClusterRole", "nfs-subdir-external-provisioner-runner")]
+    assert role["rules"] == UPSTREAM_CLUSTER_RULES
+    leader = found[("Role", "leader-locking-nfs-subdir-external-provisioner")]
+    assert leader["rules"] == UPSTREAM_LEADER_RULES
+    assert leader["metadata"]["namespace"] == "nfs-provisioner"
+    subject = {
+        "kind": "ServiceAccount",
+        "name": sa["metadata"]["name"],
+        "namespace": "nfs-provisioner",
+    }
+    binding = found[("ClusterRoleBinding", "run-nfs-subdir-external-provisioner")]
+    assert binding["subjects"] == [subject]
+    assert binding["roleRef"]["name"] == role["metadata"]["name"]
+    role_binding = found[("RoleBinding", "leader-locking-nfs-subdir-external-provisioner")]
+    assert role_binding["subjects"] == [subject]
+    assert role_binding["roleRef"] == {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "Role",
+        "name": leader["metadata"]["name"],
+    }
+    # Only the provisioner gets RBAC: the installer's ServiceAccount is bound to nothing.
+    assert sum(1 for kind, _ in found if kind in ("ClusterRoleBinding", "RoleBinding")) == 2
+
+
+def test_chart_values_switch_off_what_we_render() -> None:
+    chart = yaml.safe_load(rendered()["helm-values.yaml"])
+    assert chart["nfs"] == {"server": "192.168.169.3", "path": "/data/K8s"}
+    assert chart["storageClass"]["create"] is False
+    assert chart["rbac"] == {"create": False}
+    assert chart["serviceAccount"] == {"create": False, "name": "nfs-subdir-external-provisioner"}
+    assert chart["image"] == {
+        "repository": "registry.k8s.io/sig-storage/nfs-subdir-external-provisioner",
+        "tag": "v4.0.2",
+        "pullPolicy": "IfNotPresent",
+    }
+    assert chart["replicaCount"] == 1
+    assert chart["leaderElection"] == {"enabled": True}
+    assert chart["resources"]["limits"] == {"memory": "128Mi"}
+
+
+def test_helm_release_consumes_the_generated_configmap() -> None:
+    files = rendered()
+    found = objects(files)
+    release = found[("HelmRelease", "nfs-subdir-external-provisioner")]
+    spec = release["spec"]
+    assert spec["chart"]["spec"]["version"] == "4.0.18"
+    assert spec["chart"]["spec"]["chart"] == "nfs-subdir-external-provisioner"
+    assert spec["releaseName"] == "nfs-subdir-external-provisioner"
+    assert spec["targetNamespace"] == "nfs-provisioner"
+    assert spec["install"]["remediation"]["retries"] > 0
+    assert spec["upgrade"]["remediation"]["retries"] > 0
+    source = spec["chart"]["spec"]["sourceRef"]
+    repository = found[("HelmRepository", source["name"])]
+    assert repository["spec"]["url"] == (
+        "https://kubernetes-sigs.github.io/nfs-subdir-external-provisioner/"
+    )
+    kustomization = yaml.safe_load(files["kustomization.yaml"])
+    generator = kustomization["configMapGenerator"][0]
+    assert spec["valuesFrom"] == [
+        {"kind": "ConfigMap", "name": generator["name"], "valuesKey": "values.yaml"}
+    ]
+    assert generator["files"] == ["values.yaml=helm-values.yaml"]
+    config = yaml.safe_load(files["kustomizeconfig.yaml"])
+    assert config["nameReference"][0]["fieldSpecs"] == [
+        {"kind": "HelmRelease", "path": "spec/valuesFrom/name"}
+    ]
+    assert kustomization["configurations"] == ["kustomizeconfig.yaml"]
+
+
+def test_node_installer_daemonset() -> None:
+    found = objects(rendered())
+    namespace = found[("Namespace", "nfs-node-installer")]
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "privileged"
+    provisioner_ns = found[("Namespace", "nfs-provisioner")]
+    assert provisioner_ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "baseline"
+    sa = found[("ServiceAccount", "nfs-client-installer")]
+    assert sa["automountServiceAccountToken"] is False
+    daemonset = found[("DaemonSet", "nfs-client-installer")]
+    assert daemonset["metadata"]["namespace"] == "nfs-node-installer"
+    pod = daemonset["spec"]["template"]["spec"]
+    assert pod["hostPID"] is True
+    assert pod["automountServiceAccountToken"] is False
+    assert pod["serviceAccountName"] == "nfs-client-installer"
+    assert pod["nodeSelector"] == {"kubernetes.io/os": "linux"}
+    assert {
+        "key": "node-role.kubernetes.io/control-plane",
+        "operator": "Exists",
+        "effect": "NoSchedule",
+    } in pod["tolerations"]
+    (init,) = pod["initContainers"]
+    assert init["securityContext"] == {"privileged": True}
+    assert init["command"][:2] == ["nsenter", "-t"] and "-m" in init["command"]
+    script = init["args"][0]
+    for package in (
+        "apt-get install -y -q --no-install-recommends nfs-common",
+        "install -y nfs-utils",
+        "zypper --non-interactive install nfs-client",
+        "apk add --no-cache nfs-utils",
+        "pacman -Sy --noconfirm --needed nfs-utils",
+    ):
+        assert package in script
+    assert "already installed" in script and "exit 1" in script
+    (pause,) = pod["containers"]
+    assert "privileged" not in pause["securityContext"]
+    assert pause["securityContext"]["allowPrivilegeEscalation"] is False
+    for container in (init, pause):
+        assert container["resources"]["requests"] and container["resources"]["limits"]
+
+
+def test_installer_disabled_and_shared_namespace() -> None:
+    files = rendered("nodeInstaller: {enabled: false}\n")
+    assert "node-installer.yaml" not in files
+    assert "node-installer.yaml" not in yaml.safe_load(files["kustomization.yaml"])["resources"]
+    assert [name for kind, name in objects(files) if kind == "Namespace"] == ["nfs-provisioner"]
+    shared = objects(rendered("nodeInstaller: {namespace: nfs-provisioner}\n"))
+    namespaces = [doc for (kind, _), doc in shared.items() if kind == "Namespace"]
+    assert len(namespaces) == 1
+    assert namespaces[0]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "privileged"
+
+
+def test_user_node_selector_keeps_linux() -> None:
+    pod = objects(rendered("nodeInstaller: {nodeSelector: {disk: nfs}}\n"))[
+        ("DaemonSet", "nfs-client-installer")
+    ]["spec"]["template"]["spec"]
+    assert pod["nodeSelector"] == {"disk": "nfs", "kubernetes.io/os": "linux"}
+
+
+def test_same_values_same_bytes() -> None:
+    assert rendered() == rendered()
+
+
+def test_template_errors_name_the_template_and_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, template in render_module.COMMON_RESOURCES + render_module.ENGINE_RESOURCES["flux"]:
+        del name
+        (tmp_path / template).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / template).write_text("apiVersion: v1\nkind: X\nmetadata: {}\n")
+    for _, template in [render_module.HELM_VALUES, *render_module.ENGINE_SUPPORT["flux"]]:
+        (tmp_path / template).write_text("a: 1\n")
+    (tmp_path / "storageclass.yaml.j2").write_text("apiVersion: v1\nkind: X\nname: {{ v.nope }}\n")
+    monkeypatch.setattr(render_module, "template_dir", lambda: tmp_path)
+    render_module.environment.cache_clear()
+    try:
+        with pytest.raises(RenderError, match=r"template storageclass.yaml.j2:3: .*nope"):
+            rendered()
+        # A structured value interpolated without the block filter is refused, not dumped.
+        (tmp_path / "storageclass.yaml.j2").write_text("a: {{ v.nfs }}\n")
+        with pytest.raises(RenderError, match=r"storageclass\.yaml\.j2:1: not a YAML scalar"):
+            rendered()
+    finally:
+        render_module.environment.cache_clear()
