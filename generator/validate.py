@@ -31,10 +31,11 @@ def schema() -> dict[str, Any]:
 
 @cache
 def _validator() -> Validator:
-    # jsonschema is the heaviest import we have; only pay for it when validating.
+    # jsonschema is the heaviest import we have; only pay for it when validating. The schema is
+    # checked against the metaschema by the tests (test_cli), not on every run: that check cost
+    # more than validating a values file.
     from jsonschema import Draft202012Validator
 
-    Draft202012Validator.check_schema(schema())
     return Draft202012Validator(schema())
 
 
