@@ -6,7 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 NFS_GITOPS := $(VENV)/bin/nfs-gitops
-VALUES := $(sort $(wildcard values/*.yaml))
+# One values file per cluster; files starting with _ (values/_defaults.yaml) are not clusters.
+VALUES := $(sort $(filter-out values/_%,$(wildcard values/*.yaml)))
 OUTPUT := output
 
 .PHONY: help venv render check test lint golden
@@ -22,11 +23,11 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed ## Create the virtualenv with nfs-gitops and the dev tools
 
-render: venv ## Render every values/*.yaml into output/<cluster>/
-	$(NFS_GITOPS) render $(VALUES) --output-dir $(OUTPUT)
+render: venv ## Render every values/*.yaml into output/<cluster>/; remove trees of removed clusters
+	$(NFS_GITOPS) render --prune $(VALUES) --output-dir $(OUTPUT)
 
 check: venv ## Fail (exit 1, with a diff) if output/ is not what values/ renders to
-	$(NFS_GITOPS) render --check $(VALUES) --output-dir $(OUTPUT)
+	$(NFS_GITOPS) render --check --prune $(VALUES) --output-dir $(OUTPUT)
 
 lint: venv ## ruff and mypy --strict
 	$(VENV)/bin/ruff check generator tests

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -14,6 +16,8 @@ from generator.lock import DEFAULT_TIMEOUT
 from generator.report import chosen_format, format_option, report_error, report_ok
 
 VALUES = click.Path(exists=False, dir_okay=True, path_type=Path)  # a folder: its cluster files
+ENGINES = ("flux", "argocd", "kustomize")  # the schema's gitops.engine enum (a test checks)
+T = TypeVar("T")
 
 
 class Cli(click.Group):
@@ -43,6 +47,54 @@ def cli() -> None:
 
 
 @cli.command()
+@click.option("--cluster", required=True, help="Cluster name (DNS-1123 label).")
+@click.option("--server", required=True, help="NFS server: IPv4, IPv6 or DNS name.")
+@click.option("--path", "nfs_path", required=True, help="Absolute path of the NFS export.")
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="flux",
+    show_default=True,
+    help="GitOps engine that delivers the tree.",
+)
+@click.option("--repo-url", help="Git repository that holds output/ (needed by --engine argocd).")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to create.  [default: values/CLUSTER.yaml]",
+)
+def init(
+    cluster: str,
+    server: str,
+    nfs_path: str,
+    engine: str,
+    repo_url: str | None,
+    output: Path | None,
+) -> None:
+    """Write a commented values file for a new cluster; never overwrites one.
+
+    The file is validated (over the _defaults.yaml beside it, if any) before it is written.
+    """
+    from generator.pipeline import validate_new
+    from generator.scaffold import schema_reference, values_text, write_new
+
+    if engine == "argocd" and not repo_url:
+        raise click.UsageError("--engine argocd needs --repo-url (where Argo CD reads output/)")
+    target = output if output is not None else Path("values") / f"{cluster}.yaml"
+    text = values_text(
+        cluster=cluster,
+        server=server,
+        path=nfs_path,
+        engine=engine,
+        repo_url=repo_url,
+        schema_ref=schema_reference(target),
+    )
+    validate_new(text.encode("utf-8"), target)
+    write_new(target, text)
+    click.echo(f"wrote {target}; next: make render", err=True)
+
+
+@cli.command()
 @click.argument("values", nargs=-1, required=True, type=VALUES)
 @format_option
 def validate(values: tuple[Path, ...]) -> None:
@@ -64,6 +116,14 @@ def validate(values: tuple[Path, ...]) -> None:
 )
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 with a diff if output is stale.")
 @click.option(
+    "--prune",
+    is_flag=True,
+    help="VALUES are the whole fleet: also remove the generated files of other OUTPUT_DIR trees.",
+)
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Name every file changed and print the summary."
+)
+@click.option(
     "--lock-timeout",
     type=click.FloatRange(min=0),
     default=DEFAULT_TIMEOUT,
@@ -72,19 +132,31 @@ def validate(values: tuple[Path, ...]) -> None:
     help="How long to wait while another render holds OUTPUT_DIR/.nfs-gitops.lock.",
 )
 @format_option
-def render(values: tuple[Path, ...], output_dir: Path, check: bool, lock_timeout: float) -> None:
+def render(
+    values: tuple[Path, ...],
+    output_dir: Path,
+    check: bool,
+    prune: bool,
+    verbose: bool,
+    lock_timeout: float,
+) -> None:
     """Render values files into OUTPUT_DIR/<cluster>/ (only changed files are written).
 
-    OUTPUT_DIR is created when missing. Renders of one OUTPUT_DIR take turns (a lock file).
+    A folder in VALUES stands for its cluster files (not those starting with _); each file is
+    merged over the _defaults.yaml beside it. OUTPUT_DIR is created when missing. Renders of
+    one OUTPUT_DIR take turns (a lock file). On a terminal a progress bar and a summary go to
+    stderr; otherwise only errors, unless --verbose.
     """
     from generator.lock import output_lock
-    from generator.pipeline import load_valid, plan
+    from generator.pipeline import load_valid, plan_orphans, plan_tree
     from generator.write import apply_changes, stale_files, unified_diff
 
-    if not check:
-        load_valid(values)  # refuse bad values before OUTPUT_DIR is created or locked
+    docs = load_valid(values)  # refuse bad values before OUTPUT_DIR is created or locked
     with output_lock(output_dir, timeout=lock_timeout, shared=check):
-        trees = plan(values, output_dir)
+        with _progress(docs, "Rendering") as each:
+            trees = [plan_tree(doc, output_dir) for doc in each]
+        if prune:
+            trees += plan_orphans(output_dir, docs)
         if check:
             stale = [tree for tree in trees if not tree.clean]
             for tree in stale:  # stdout holds only the JSON array with --format json
@@ -93,16 +165,37 @@ def render(values: tuple[Path, ...], output_dir: Path, check: bool, lock_timeout
                 names = ", ".join(str(tree.tree) for tree in stale)
                 files = {path: why for tree in stale for path, why in stale_files(tree).items()}
                 raise DriftError(f"output is stale for {names}; run make render", files=files)
+            if verbose or _interactive():
+                click.echo(f"{len(docs)} cluster(s) up to date in {output_dir}", err=True)
             return
         for tree in trees:
             apply_changes(tree)
-    if sys.stderr.isatty():
+    if verbose:
         for tree in trees:
-            click.echo(
-                f"{tree.tree}: {len(tree.write)} written, {len(tree.unchanged)} unchanged, "
-                f"{len(tree.remove)} removed",
-                err=True,
-            )
+            for name in tree.write:
+                click.echo(f"wrote {tree.tree / name}", err=True)
+            for name in tree.remove:
+                click.echo(f"removed {tree.tree / name}", err=True)
+    if verbose or _interactive():
+        written = sum(len(tree.write) for tree in trees)
+        unchanged = sum(len(tree.unchanged) for tree in trees)
+        removed = sum(len(tree.remove) for tree in trees)
+        click.echo(
+            f"{len(docs)} cluster(s): {written} file(s) written, {unchanged} unchanged, "
+            f"{removed} removed",
+            err=True,
+        )
+
+
+def _interactive() -> bool:
+    """Whether a person watches stderr (a terminal): then progress and a summary go there."""
+    return sys.stderr.isatty()
+
+
+def _progress(items: list[T], label: str) -> AbstractContextManager[Iterable[T]]:
+    if _interactive():
+        return click.progressbar(items, label=label, file=sys.stderr)
+    return nullcontext(items)
 
 
 @cli.command()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from generator.errors import BadUsage, InvalidValues, Problem
 from generator.fleet import cluster_files, defaults_path, defaults_problems, merge, orphan_trees
-from generator.load import Document, load_file
+from generator.load import Document, load_bytes, load_file
 from generator.model import build_model, gitops_path
 from generator.render import render
 from generator.validate import validate
@@ -34,18 +34,13 @@ def load_valid(paths: Sequence[Path]) -> list[Document]:
     defaults: dict[Path, Document | None] = {}
     for path in files:
         try:
-            doc = load_file(path, display_name(path))
+            loaded = load_file(path, display_name(path))
         except InvalidValues as exc:
             problems.extend(exc.problems)
             continue
-        shared = defaults_path(path)
-        if shared is not None:
-            if shared not in defaults:
-                defaults[shared] = _load_defaults(shared, problems)
-            base = defaults[shared]
-            if base is None:
-                continue  # its problems are reported once, not once per cluster
-            doc = merge(base, doc)
+        doc = _over_defaults(loaded, path, defaults, problems)
+        if doc is None:
+            continue  # the defaults' problems are reported once, not once per cluster
         try:
             validate(doc)
         except InvalidValues as exc:
@@ -58,6 +53,30 @@ def load_valid(paths: Sequence[Path]) -> list[Document]:
         # A problem in shared defaults shows up in every cluster merged over them: report it once.
         raise InvalidValues(list(dict.fromkeys(problems)))
     return docs
+
+
+def validate_new(raw: bytes, path: Path) -> Document:
+    """Validate the text of a values file about to be written to path, as render will read it
+    (merged over the _defaults.yaml beside it); raise InvalidValues located in that file."""
+    problems: list[Problem] = []
+    doc = _over_defaults(load_bytes(raw, display_name(path)), path, {}, problems)
+    if doc is None:
+        raise InvalidValues(problems)
+    validate(doc)
+    return doc
+
+
+def _over_defaults(
+    doc: Document, path: Path, cache: dict[Path, Document | None], problems: list[Problem]
+) -> Document | None:
+    """doc merged over the shared defaults beside path; None when those defaults are refused."""
+    shared = defaults_path(path)
+    if shared is None:
+        return doc
+    if shared not in cache:
+        cache[shared] = _load_defaults(shared, problems)
+    base = cache[shared]
+    return None if base is None else merge(base, doc)
 
 
 def _load_defaults(path: Path, problems: list[Problem]) -> Document | None:

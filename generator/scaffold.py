@@ -1,0 +1,103 @@
+"""`nfs-gitops init`: a new cluster's values file, commented, validated, never overwriting."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from generator.errors import OutputError
+from generator.validate import SCHEMA_FILE, schema
+from generator.yamlsafe import scalar
+
+# Optional keys shown commented out, with their defaults read from the schema:
+# (path, comment shown after the value).
+OPTIONAL = [
+    (("storageClass", "name"), ""),
+    (("storageClass", "default"), "annotate as the cluster's default StorageClass"),
+    (("storageClass", "reclaimPolicy"), "or Retain"),
+    (("storageClass", "archiveOnDelete"), "keep a deleted claim's data as archived-<dir>"),
+    (("nodeInstaller", "enabled"), "false on Talos, Flatcar, Bottlerocket"),
+]
+
+
+def schema_default(path: tuple[str, ...]) -> Any:
+    node = schema()
+    for part in path:
+        node = node["properties"][part]
+    return node["default"]
+
+
+def schema_reference(target: Path) -> str:
+    """How the modeline names the schema: a relative path to the package's schema file when both
+    are under the current folder (a checkout of this repository), else the schema's $id."""
+    packaged = (Path(__file__).parent / SCHEMA_FILE).resolve()
+    here = Path.cwd().resolve()
+    folder = target.parent.resolve()
+    if packaged.is_relative_to(here) and folder.is_relative_to(here):
+        return Path(os.path.relpath(packaged, folder)).as_posix()
+    return str(schema()["$id"])
+
+
+def values_text(
+    *,
+    cluster: str,
+    server: str,
+    path: str,
+    engine: str,
+    repo_url: str | None,
+    schema_ref: str,
+) -> str:
+    """The commented values file; every value passes the YAML-safe scalar writer."""
+    lines = [
+        f"# yaml-language-server: $schema={schema_ref}",
+        f"# nfs-gitops values of cluster {cluster}: `make render` turns this file into its tree",
+        "# (output/<cluster>/). Only cluster and nfs are required; the keys commented out below",
+        "# show their defaults, and `nfs-gitops schema` lists every key. Values shared by all",
+        "# clusters can go in _defaults.yaml beside this file.",
+        f"cluster: {scalar(cluster)}",
+        "nfs:",
+        "  # The NFS server (IPv4, IPv6 or DNS name) and the absolute path it exports.",
+        f"  server: {scalar(server)}",
+        f"  path: {scalar(path)}",
+        "  # Mount options, e.g. [nfsvers=4.1, hard]; NFSv3 without rpc.statd needs nolock.",
+        "  # mountOptions: []",
+    ]
+    section = None
+    for key_path, comment in OPTIONAL:
+        if key_path[0] != section:
+            section = key_path[0]
+            lines.append(f"# {section}:")
+        value = f"{key_path[1]}: {scalar(schema_default(key_path))}"
+        lines.append(f"#   {value:<24} # {comment}" if comment else f"#   {value}")
+    lines += ["gitops:", f"  engine: {scalar(engine)}"]
+    if engine == "argocd":
+        lines += [
+            "  # The Git repository (and revision) Argo CD reads this cluster's tree from.",
+            f"  repoURL: {scalar(repo_url)}",
+            f"  # revision: {scalar(schema_default(('gitops', 'revision')))}",
+        ]
+    elif engine == "flux":
+        lines += [
+            "  # flux:",
+            "  #   kustomization: true    # also render flux-kustomization.yaml (entry point)",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def write_new(target: Path, text: str) -> None:
+    """Create target with text; refuse (exit 1) when it exists, never replacing a file."""
+    if target.exists() or target.is_symlink():
+        raise OutputError(
+            f"{target} already exists; not overwriting it (edit it, or pass --output)",
+            code="init-exists",
+            path=str(target),
+        )
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("x", encoding="utf-8") as handle:  # "x": never replace a file
+            handle.write(text)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write {target}: {exc.strerror}", code="output-write", path=str(target)
+        ) from None
