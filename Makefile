@@ -30,12 +30,14 @@ check: venv ## Fail (exit 1, with a diff) if output/ is not what values/ renders
 	$(NFS_GITOPS) render --check --prune $(VALUES) --output-dir $(OUTPUT)
 
 lint: venv ## ruff and mypy --strict
-	$(VENV)/bin/ruff check generator tests
-	$(VENV)/bin/ruff format --check generator tests
+	$(VENV)/bin/ruff check generator tests devtools
+	$(VENV)/bin/ruff format --check generator tests devtools
 	$(VENV)/bin/mypy
 
-test: venv lint ## Run the whole test suite (sets up everything it needs)
+test: venv lint validate ## Run the whole test suite (sets up everything it needs)
 	$(PY) -m pytest tests --ignore=tests/e2e
 
 golden: venv ## Refresh the golden trees under tests/golden/ after an intended change
 	$(PY) -m tests.golden_refresh
+
+include mk/validate.mk

@@ -206,5 +206,61 @@ def schema() -> None:
     click.echo(schema_text(), nl=False)
 
 
+@cli.command("kubernetes-versions")
+def kubernetes_versions() -> None:
+    """Print the supported Kubernetes versions (values key kubernetesVersion), oldest first."""
+    from generator.lint import kubernetes_versions
+
+    click.echo("\n".join(kubernetes_versions()))
+
+
+def _supported_versions(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> tuple[str, ...]:
+    from generator.lint import kubernetes_versions
+
+    unknown = [version for version in value if version not in kubernetes_versions()]
+    if unknown:
+        supported = ", ".join(kubernetes_versions())
+        raise click.BadParameter(f"{', '.join(unknown)} not supported; choose from {supported}")
+    return value
+
+
+@cli.command()
+@click.argument("trees", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--kubernetes-version",
+    "versions",
+    multiple=True,
+    metavar="1.N",
+    callback=_supported_versions,
+    help="Check this version only (repeatable). Default: every supported version.",
+)
+@click.option(
+    "--schema-location",
+    "locations",
+    multiple=True,
+    metavar="TEMPLATE",
+    help="kubeconform -schema-location (repeatable; a folder, URL template or 'default'). "
+    "Default: .cache/schemas (make schemas) for built-in kinds and ../shared/schemas/crds "
+    "for Flux and Argo CD resources.",
+)
+def lint(trees: tuple[Path, ...], versions: tuple[str, ...], locations: tuple[str, ...]) -> None:
+    """Check rendered trees with kubeconform -strict: their resource files and their
+    kustomize build output, for each Kubernetes version. Needs kubeconform and kustomize in
+    ./bin (make tools) or on PATH. Problems: FILE: Kind/name: message."""
+    from generator.errors import LintError
+    from generator.lint import lint_trees
+
+    report = lint_trees(trees, versions, locations)
+    for summary in report.summaries:
+        click.echo(str(summary))
+    for finding in report.findings:
+        click.echo(str(finding), err=True)
+    if report.findings:
+        names = ", ".join(str(tree) for tree in trees)
+        raise LintError(f"{len(report.findings)} problem(s) in {names}")
+
+
 def main() -> None:
     cli(prog_name="nfs-gitops")

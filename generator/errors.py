@@ -67,6 +67,18 @@ class DriftError(NfsGitopsError):
         self.files = dict(files or {})  # stale file -> what is wrong with it
 
 
+class ToolMissing(NfsGitopsError):
+    """An external program (kubeconform, kustomize) or its schemas are not installed."""
+
+    code = "tool-missing"
+
+
+class LintError(NfsGitopsError):
+    """`lint` found rendered resources that kubeconform (or kustomize) rejects."""
+
+    code = "lint"
+
+
 class BadUsage(NfsGitopsError):
     """The command line gives nothing to work on; exit 2 like any usage error."""
 
