@@ -1,0 +1,138 @@
+"""nfs-gitops init: a commented, valid values file for a new cluster, never overwriting one."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from generator.cli import cli
+from generator.load import load_bytes
+from generator.model import build_model
+from generator.pipeline import load_valid
+from generator.scaffold import schema_reference
+from generator.validate import validate
+from tests.conftest import ROOT
+
+NEW = ("init", "--cluster", "edge", "--server", "nas.example.com", "--path", "/export/k8s")
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize("engine", ["flux", "argocd", "kustomize"])
+def test_init_writes_a_valid_file_that_renders(workdir: Path, engine: str) -> None:
+    extra = ["--repo-url", "https://github.com/example/fleet.git"] if engine == "argocd" else []
+    result = run(*NEW, "--engine", engine, *extra)
+    assert result.exit_code == 0, result.output
+    assert result.stderr == "wrote values/edge.yaml; next: make render\n"
+    target = workdir / "values" / "edge.yaml"
+    data = yaml.safe_load(target.read_text())
+    assert data["cluster"] == "edge"
+    assert data["nfs"] == {"server": "nas.example.com", "path": "/export/k8s"}
+    assert data["gitops"]["engine"] == engine
+    [doc] = load_valid([target])
+    assert doc.data == data
+    rendered = run("render", "values", "--output-dir", "output")
+    assert rendered.exit_code == 0, rendered.output
+    assert (workdir / "output" / "edge" / "kustomization.yaml").is_file()
+
+
+def test_the_modeline_names_the_schema_of_this_checkout(at_root: Path, tmp_path: Path) -> None:
+    reference = schema_reference(Path("values") / "edge.yaml")
+    assert reference == "../generator/values.schema.json"
+    assert (ROOT / "values" / reference).resolve() == ROOT / "generator" / "values.schema.json"
+    # Outside a checkout the schema's $id stands in.
+    elsewhere = tmp_path / "elsewhere.yaml"
+    assert run(*NEW, "--output", str(elsewhere)).exit_code == 0
+    assert elsewhere.read_text().startswith(
+        "# yaml-language-server: $schema=https://nfs-gitops.dev/schemas/values.schema.json\n"
+    )
+
+
+def test_the_modeline_is_the_first_line(workdir: Path) -> None:
+    assert run(*NEW).exit_code == 0
+    first = (workdir / "values" / "edge.yaml").read_text().splitlines()[0]
+    assert first.startswith("# yaml-language-server: $schema=")
+
+
+def test_uncommenting_the_optional_keys_changes_nothing(workdir: Path) -> None:
+    """The commented-out sections show the defaults: turning them on gives the same model."""
+    assert run(*NEW, "--output", "edge.yaml").exit_code == 0
+    text = (workdir / "edge.yaml").read_text()
+    uncommented, sections = re.subn(r"^# (\w+:)$", r"\1", text, flags=re.MULTILINE)
+    uncommented, keys = re.subn(
+        r"^#   (\w+: \S+)( +#.*)?$", r"  \1", uncommented, flags=re.MULTILINE
+    )
+    assert (sections, keys) == (2, 5)
+
+    def model(source: str) -> object:
+        doc = load_bytes(source.encode(), "edge.yaml")
+        validate(doc)
+        return build_model(doc.data, doc.file).values
+
+    assert yaml.safe_load(uncommented)["storageClass"]["reclaimPolicy"] == "Delete"
+    assert model(uncommented) == model(text)
+
+
+def test_init_never_overwrites(workdir: Path) -> None:
+    target = workdir / "values" / "edge.yaml"
+    target.parent.mkdir()
+    target.write_text("cluster: mine\n")
+    result = run(*NEW)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "nfs-gitops: values/edge.yaml already exists; not overwriting it (edit it, or pass "
+        "--output) [init-exists]\n"
+    )
+    assert target.read_text() == "cluster: mine\n"
+
+
+def test_invalid_values_are_refused_before_anything_is_written(workdir: Path) -> None:
+    result = run("init", "--cluster", "Edge", "--server", "nfs://nas", "--path", "export")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "values/Edge.yaml:6:10: cluster: must be a DNS-1123 label: at most 63 lower-case "
+        "letters, digits and '-', starting and ending with a letter or digit "
+        "[name-dns1123-label]",
+        "values/Edge.yaml:9:11: nfs.server: give a host name or address, without a scheme like "
+        "nfs:// [nfs-server]",
+        "values/Edge.yaml:10:9: nfs.path: must be an absolute path starting with / [nfs-path]",
+        "nfs-gitops: 3 problem(s); nothing written",
+    ]
+    assert not (workdir / "values").exists()
+
+
+def test_init_validates_over_the_shared_defaults(workdir: Path) -> None:
+    (workdir / "values").mkdir()
+    (workdir / "values" / "_defaults.yaml").write_text("storageClass:\n  default: maybe\n")
+    result = run(*NEW)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[0].startswith(
+        "values/_defaults.yaml:2:12: storageClass.default: must be true or false"
+    )
+    assert not (workdir / "values" / "edge.yaml").exists()
+
+
+def test_argocd_needs_a_repository_url(workdir: Path) -> None:
+    result = run(*NEW, "--engine", "argocd")
+    assert result.exit_code == 2
+    assert "--engine argocd needs --repo-url" in result.stderr
+    assert not (workdir / "values").exists()
+
+
+def test_hostile_input_cannot_add_keys(workdir: Path) -> None:
+    result = run(*NEW[:4], "nas\nextra: 1", "--path", "/k8s\n  injected: true")
+    assert result.exit_code == 1
+    assert "[control-characters]" in result.stderr
+    assert not (workdir / "values").exists()
