@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft7Validator
 
-from generator.cli import ENGINES
+from generator.cli import ENGINES, cli
 from generator.errors import InvalidValues
+from generator.lint import CRD_SCHEMA_LOCATION, K8S_SCHEMA_LOCATION, kubernetes_versions
 from generator.load import load_bytes
 from generator.model import build_model
 from generator.render import render
@@ -261,3 +265,40 @@ def test_committed_trees_cover_every_engine() -> None:
         elif (tree / "helmrelease.yaml").exists():
             engines.add("flux")
     assert engines == set(ENGINES)
+
+
+# kubeconform (issue 7's `nfs-gitops lint`) over the golden tree of every engine and entry point.
+GOLDEN_TREES = sorted(
+    tree
+    for case in ("argocd-minimal", "argocd-full", "kustomize-minimal", "flux-entrypoint")
+    for tree in (ROOT / "tests" / "golden" / case / "expected").iterdir()
+)
+
+
+@pytest.mark.parametrize("tree", GOLDEN_TREES, ids=[t.parent.parent.name for t in GOLDEN_TREES])
+def test_golden_engine_trees_pass_kubeconform(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)  # ./bin and the schema locations are relative to the root
+    locations = (
+        os.environ.get("NFS_GITOPS_K8S_SCHEMA_LOCATION", K8S_SCHEMA_LOCATION),
+        os.environ.get("NFS_GITOPS_CRD_SCHEMA_LOCATION", CRD_SCHEMA_LOCATION),
+    )
+    args = [
+        "lint",
+        str(tree.relative_to(ROOT)),
+        f"--kubernetes-version={kubernetes_versions()[-1]}",
+    ]
+    result = CliRunner().invoke(cli, args + [f"--schema-location={loc}" for loc in locations])
+    assert result.exit_code == 0, result.output
+    entry_points = {"application.yaml", "applicationset.yaml", "flux-kustomization.yaml"}
+    objects_beside = len(entry_points & {path.name for path in tree.iterdir()})
+    files, build = result.stdout.splitlines()
+    assert files.endswith("Invalid: 0, Errors: 0, Skipped: 0") and build.endswith(
+        "Invalid: 0, Errors: 0, Skipped: 0"
+    )
+    # The entry points are checked too, though they are not kustomization resources.
+    assert int(files.split("found in ")[1].split()[0]) == len(resources_of(tree)) + objects_beside
+
+
+def resources_of(tree: Path) -> list[str]:
+    found: list[str] = yaml.safe_load((tree / "kustomization.yaml").read_text())["resources"]
+    return found
