@@ -40,7 +40,8 @@ def cli() -> None:
 
     One values file per cluster (values/<cluster>.yaml) becomes output/<cluster>/: namespaces,
     provisioner RBAC, an NFS client installer DaemonSet, the default StorageClass, and the
-    nfs-subdir-external-provisioner chart delivered by Flux.
+    nfs-subdir-external-provisioner chart delivered by Flux, Argo CD or plain kustomize
+    (gitops.engine). values/_defaults.yaml holds values every cluster file merges over.
 
     Exit codes: 0 ok, 1 invalid values or drift, 2 usage error.
     """
