@@ -55,7 +55,7 @@ def test_validate_ok_and_problems(values_file: Path) -> None:
     assert err.splitlines() == [
         "bad.yaml:3:11: nfs.server: '999.1.1.1' is not a valid IPv4 address (each octet is 0 to "
         "255) [nfs-server]",
-        'bad.yaml:5:1: storageclass: unknown key "storageclass"; did you mean \'storageClass\'? '
+        "bad.yaml:5:1: storageclass: unknown key \"storageclass\"; did you mean 'storageClass'? "
         "[schema-unknown-key]",
         "nfs-gitops: 2 problem(s); nothing written",
     ]
