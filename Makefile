@@ -10,7 +10,7 @@ NFS_GITOPS := $(VENV)/bin/nfs-gitops
 VALUES := $(sort $(filter-out values/_%,$(wildcard values/*.yaml)))
 OUTPUT := output
 
-.PHONY: help venv render check test lint golden
+.PHONY: help venv render check test lint golden docs
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -39,5 +39,8 @@ test: venv lint validate ## Run the whole test suite (sets up everything it need
 
 golden: venv ## Refresh the golden trees under tests/golden/ after an intended change
 	$(PY) -m tests.golden_refresh
+
+docs: venv ## Refresh the values reference in README.md from the schema
+	$(PY) -m devtools.values_reference
 
 include mk/validate.mk
