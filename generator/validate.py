@@ -34,9 +34,18 @@ def _validator() -> Validator:
     # jsonschema is the heaviest import we have; only pay for it when validating. The schema is
     # checked against the metaschema by the tests (test_cli), not on every run: that check cost
     # more than validating a values file.
-    from jsonschema import Draft202012Validator
+    from jsonschema import Draft202012Validator, validators
 
-    return Draft202012Validator(schema())
+    # JSON Schema counts 2.0 as an integer; YAML reads it as a float, which no template can
+    # write where Kubernetes wants a whole number. Only real integers are integers here.
+    integers = Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)
+    )
+    strict: Any = validators.extend(  # type: ignore[no-untyped-call]
+        Draft202012Validator, type_checker=integers
+    )
+    validator: Validator = strict(schema())
+    return validator
 
 
 def validate(doc: Document) -> None:
