@@ -258,6 +258,7 @@ def kube_apiserver(
             str(binary),
             "--bind-address=127.0.0.1",
             "--advertise-address=127.0.0.1",
+            "--endpoint-reconciler-type=none",  # a loopback address may not go into Endpoints
             f"--secure-port={port}",
             f"--etcd-servers={etcd_url}",
             f"--etcd-prefix={prefix}",
@@ -265,6 +266,7 @@ def kube_apiserver(
             f"--tls-private-key-file={certs.server_key}",
             f"--client-ca-file={certs.ca}",
             "--authorization-mode=Node,RBAC",
+            "--allow-privileged=true",  # as kubeadm and every real cluster set it
             "--enable-admission-plugins=NamespaceLifecycle,ServiceAccount,DefaultStorageClass,"
             "PodSecurity",
             "--service-account-issuer=https://kubernetes.default.svc.cluster.local",

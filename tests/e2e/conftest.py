@@ -88,12 +88,22 @@ class Cluster:
     objects: list[Obj]
     crds: list[str]
     notes: list[str]
-    errors: list[str] = field(default_factory=list)
+    refused: list[tuple[Obj, str]] = field(default_factory=list)
 
-    def require_applied(self) -> None:
-        if self.errors:
+    @property
+    def errors(self) -> list[str]:
+        return [f"{_ident(obj)}: {message}" for obj, message in self.refused]
+
+    def require_applied(self, *kinds: str) -> None:
+        """Fail unless every object of `kinds` (all objects when none given) was applied."""
+        refused = [
+            f"{_ident(obj)}: {message}"
+            for obj, message in self.refused
+            if not kinds or obj.get("kind") in kinds
+        ]
+        if refused:
             pytest.fail(
-                f"{self.tree.id}: the tree was not fully applied:\n" + "\n".join(self.errors),
+                f"{self.tree.id}: objects this test needs were refused:\n" + "\n".join(refused),
                 pytrace=False,
             )
 
@@ -115,7 +125,8 @@ def cluster(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Cluster]:
     workdir = tmp_path_factory.mktemp("cluster")
-    objects, notes = trees.build(kustomize, tree, workdir)
+    built, notes = trees.build(kustomize, tree, workdir)
+    objects = built + trees.outside_kustomization(tree, built)
     prefix = "/e2e/" + "".join(c if c.isalnum() else "-" for c in tree.id)
     with kube_apiserver(
         binaries["kube-apiserver"], etcd_url, prefix, certs, workdir / "apiserver"
@@ -125,11 +136,17 @@ def cluster(
         result = Cluster(tree, kube, objects, installed, notes)
         for note in notes:
             warnings.warn(note, stacklevel=1)
+        # Namespaces the tree uses but does not hold belong to the GitOps engine's own install
+        # (argocd for an Application): create them as that install would.
+        held = {o["metadata"]["name"] for o in trees.of_kind(objects, "Namespace")}
+        used = {o["metadata"]["namespace"] for o in objects if o["metadata"].get("namespace")}
+        for name in sorted(used - held):
+            kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
         # Namespaces first, as kubectl and the GitOps engines do; otherwise kustomize's order.
         ordered = sorted(objects, key=lambda o: o.get("kind") != "Namespace")
         for obj in ordered:
             try:
                 kube.apply(obj)
             except (ApiError, LookupError) as error:
-                result.errors.append(f"{_ident(obj)}: {error}")
+                result.refused.append((obj, str(error)))
         yield result

@@ -148,7 +148,7 @@ class Kube:
         deadline = time.monotonic() + timeout
         conditions: list[Obj] = []
         while time.monotonic() < deadline:
-            conditions = self.request("GET", path).get("status", {}).get("conditions", [])
+            conditions = self.request("GET", path).get("status", {}).get("conditions") or []
             if any(c["type"] == "Established" and c["status"] == "True" for c in conditions):
                 self._resources.clear()  # discovery changed
                 return

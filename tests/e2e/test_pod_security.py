@@ -12,9 +12,26 @@ from .kubeapi import ApiError, Obj
 
 pytestmark = pytest.mark.e2e
 
+# Stands in for the installer when the values disable it: what the installer needs of Pod
+# Security (host PID namespace, a privileged container).
+PRIVILEGED_SPEC: Obj = {
+    "hostPID": True,
+    "containers": [
+        {
+            "name": "probe",
+            "image": "registry.k8s.io/pause:3.10",
+            "securityContext": {"privileged": True},
+        }
+    ],
+}
 
-def installer_pod(cluster: Cluster, namespace: str, service_account: str | None) -> Obj:
-    template = copy.deepcopy(trees.installer(cluster.objects)["spec"]["template"])
+
+def probe_pod(cluster: Cluster, namespace: str, service_account: str | None) -> Obj:
+    """A Pod made from the installer DaemonSet's pod template (or a privileged stand-in)."""
+    if cluster.tree.installer:
+        template = copy.deepcopy(trees.installer(cluster.objects)["spec"]["template"])
+    else:
+        template = {"spec": copy.deepcopy(PRIVILEGED_SPEC)}
     spec = template["spec"]
     if service_account:
         spec["serviceAccountName"] = service_account
@@ -31,18 +48,20 @@ def installer_pod(cluster: Cluster, namespace: str, service_account: str | None)
 
 
 def test_installer_pod_admitted_in_installer_namespace(cluster: Cluster) -> None:
-    cluster.require_applied()
+    cluster.require_applied("Namespace", "ServiceAccount")
+    if not cluster.tree.installer:
+        pytest.skip(f"{cluster.tree.values} disables the node installer")
     namespace = trees.installer(cluster.objects)["metadata"]["namespace"]
-    pod = cluster.kube.create(installer_pod(cluster, namespace, None))
+    pod = cluster.kube.create(probe_pod(cluster, namespace, None))
     assert pod["metadata"]["namespace"] == namespace
     assert cluster.kube.get(pod)["status"]["phase"] == "Pending"  # no nodes: never scheduled
 
 
 def test_installer_pod_refused_in_provisioner_namespace(cluster: Cluster) -> None:
-    cluster.require_applied()
+    cluster.require_applied("Namespace", "ServiceAccount")
     namespace, account = trees.provisioner_account(cluster.objects)
     # The provisioner's own ServiceAccount, so only Pod Security can be the reason for refusal.
     with pytest.raises(ApiError) as refused:
-        cluster.kube.create(installer_pod(cluster, namespace, account))
+        cluster.kube.create(probe_pod(cluster, namespace, account))
     assert refused.value.code == 403, refused.value
     assert "violates PodSecurity" in refused.value.message, refused.value

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.e2e
 
 def test_pvc_without_class_gets_the_rendered_default(cluster: Cluster) -> None:
     """storageClass.default true: the server assigns the rendered class; false: no class."""
-    cluster.require_applied()
+    cluster.require_applied("Namespace", "StorageClass")
     storage_class = trees.one(cluster.objects, "StorageClass")["metadata"]["name"]
     namespace, _ = trees.provisioner_account(cluster.objects)
     claim = {
@@ -32,7 +32,7 @@ def test_pvc_without_class_gets_the_rendered_default(cluster: Cluster) -> None:
 
 
 def test_exactly_one_storage_class_is_default(cluster: Cluster) -> None:
-    cluster.require_applied()
+    cluster.require_applied("Namespace", "StorageClass")
     listing = cluster.kube.request("GET", "/apis/storage.k8s.io/v1/storageclasses")
     annotation = "storageclass.kubernetes.io/is-default-class"
     defaults = [

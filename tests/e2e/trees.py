@@ -28,7 +28,8 @@ class Tree:
     id: str
     directory: Path
     values: Path
-    default_class: bool  # storageClass.default in the values file (default true)
+    default_class: bool  # storageClass.default in the values (default true)
+    installer: bool  # nodeInstaller.enabled in the values (default true)
 
 
 def committed_ids() -> list[str]:
@@ -38,11 +39,17 @@ def committed_ids() -> list[str]:
 def variant_values() -> dict[str, Obj]:
     variants: dict[str, Obj] = {}
     for engine in ENGINES:
+        gitops: Obj = {"engine": engine}
+        if engine == "argocd":
+            gitops |= {
+                "repoURL": "https://git.example.com/fleet.git",
+                "argocd": {"applicationSet": True},
+            }
         variants[f"engine={engine}"] = {
             "cluster": f"e2e-{engine}",
             "nfs": NFS,
             "storageClass": {"default": True},
-            "gitops": {"engine": engine},
+            "gitops": gitops,
         }
     variants["default=false"] = {
         "cluster": "e2e-nodefault",
@@ -56,9 +63,22 @@ def tree_ids() -> list[str]:
     return committed_ids() + list(variant_values())
 
 
-def _default_class(values: Path) -> bool:
-    data: Any = yaml.safe_load(values.read_text())
-    return bool(((data or {}).get("storageClass") or {}).get("default", True))
+def merge(base: Any, over: Any) -> Any:
+    """Values files merge over values/_defaults.yaml: mappings key by key, the rest replaces."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        return {**base, **{k: merge(base.get(k), v) for k, v in over.items()}}
+    return over
+
+
+def expectations(values: Path) -> tuple[bool, bool]:
+    """(storageClass.default, nodeInstaller.enabled) of a values file, both true by default."""
+    data: Any = yaml.safe_load(values.read_text()) or {}
+    defaults = values.parent / "_defaults.yaml"
+    if defaults.is_file():
+        data = merge(yaml.safe_load(defaults.read_text()) or {}, data)
+    default_class = (data.get("storageClass") or {}).get("default", True)
+    installer = (data.get("nodeInstaller") or {}).get("enabled", True)
+    return bool(default_class), bool(installer)
 
 
 def committed(tree_id: str) -> Tree:
@@ -66,7 +86,7 @@ def committed(tree_id: str) -> Tree:
     for values in sorted(REPO.glob("values/*.y*ml")):
         data: Any = yaml.safe_load(values.read_text())
         if isinstance(data, dict) and data.get("cluster") == cluster:
-            return Tree(tree_id, REPO / "output" / cluster, values, _default_class(values))
+            return Tree(tree_id, REPO / "output" / cluster, values, *expectations(values))
     raise FileNotFoundError(f"no values/*.yaml has cluster: {cluster} (tree {tree_id})")
 
 
@@ -90,7 +110,7 @@ def render(tree_id: str, workdir: Path) -> Tree:
     directory = out / data["cluster"]
     if not (directory / "kustomization.yaml").is_file():
         directory = out
-    return Tree(tree_id, directory, values, _default_class(values))
+    return Tree(tree_id, directory, values, *expectations(values))
 
 
 def build(kustomize: Path, tree: Tree, workdir: Path) -> tuple[list[Obj], list[str]]:
@@ -123,6 +143,30 @@ def build(kustomize: Path, tree: Tree, workdir: Path) -> tuple[list[Obj], list[s
     return objects, notes
 
 
+def outside_kustomization(tree: Tree, built: list[Obj]) -> list[Obj]:
+    """Objects in the tree's files that `kustomize build` does not emit, such as an Argo CD
+    Application the operator applies once by hand (or an ApplicationSet applies for them)."""
+    seen = {identity(o) for o in built}
+    extra: list[Obj] = []
+    for path in sorted(tree.directory.glob("*.y*ml")):
+        for doc in yaml.safe_load_all(path.read_text()):
+            if (
+                isinstance(doc, dict)
+                and "apiVersion" in doc
+                and "kind" in doc
+                and not doc["apiVersion"].startswith("kustomize.config.k8s.io/")
+                and identity(doc) not in seen
+            ):
+                extra.append(doc)
+    return extra
+
+
+def identity(obj: Obj) -> tuple[str, str, str, str]:
+    meta = obj.get("metadata") or {}
+    group = obj["apiVersion"].rpartition("/")[0]
+    return group, obj["kind"], str(meta.get("namespace", "")), str(meta.get("name", ""))
+
+
 # -- reading the built objects ----------------------------------------------------------------
 def of_kind(objects: list[Obj], kind: str) -> list[Obj]:
     return [o for o in objects if o.get("kind") == kind]
@@ -141,16 +185,17 @@ def installer(objects: list[Obj]) -> Obj:
 def provisioner_account(objects: list[Obj]) -> tuple[str, str]:
     """(namespace, name) of the provisioner's ServiceAccount.
 
-    The tree holds two ServiceAccounts: the installer DaemonSet's, and the one the chart's
-    Deployment runs as (the chart's own ServiceAccount creation is switched off).
+    The tree holds the ServiceAccount the chart's Deployment runs as (the chart's own
+    ServiceAccount creation is switched off), and the installer DaemonSet's when it has one.
     """
-    daemonset = installer(objects)
-    ds_ns = daemonset["metadata"]["namespace"]
-    ds_sa = daemonset["spec"]["template"]["spec"].get("serviceAccountName", "default")
+    installers = {
+        (d["metadata"]["namespace"], d["spec"]["template"]["spec"].get("serviceAccountName"))
+        for d in of_kind(objects, "DaemonSet")
+    }
     others = [
         (a["metadata"]["namespace"], a["metadata"]["name"])
         for a in of_kind(objects, "ServiceAccount")
-        if (a["metadata"]["namespace"], a["metadata"]["name"]) != (ds_ns, ds_sa)
+        if (a["metadata"]["namespace"], a["metadata"]["name"]) not in installers
     ]
     assert len(others) == 1, f"expected one provisioner ServiceAccount, found {others}"
     return others[0]
