@@ -44,3 +44,4 @@ docs: venv ## Refresh the values reference in README.md from the schema
 	$(PY) -m devtools.values_reference
 
 include mk/validate.mk
+include mk/fuzz.mk

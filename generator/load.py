@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.reader import ReaderError
 
 from generator.errors import InvalidValues, Problem
 
@@ -23,6 +24,7 @@ MAX_FILE_BYTES = 256 * 1024
 MAX_NODES = 10_000
 MAX_DEPTH = 32
 MAX_STRING_CHARS = 4096
+_TOO_DEEP = f"nested deeper than {MAX_DEPTH} levels; refused"
 
 JsonPath = tuple[str | int, ...]
 Position = tuple[int, int]
@@ -80,22 +82,24 @@ class Document:
 
 
 class _TooBig(Exception):
-    def __init__(self, node: Node, message: str, code: str) -> None:
+    def __init__(self, node: Node, message: str, code: str, path: JsonPath = ()) -> None:
         super().__init__(message)
         self.node = node
         self.code = code
+        self.path = path
 
 
 class _Builder:
     """Turns a composed node tree into plain data, counting nodes so aliases cannot explode."""
 
-    def __init__(self, doc: Document) -> None:
+    def __init__(self, doc: Document, lines: list[str]) -> None:
         self.doc = doc
+        self.lines = lines
         self.nodes = 0
         self.problems: list[Problem] = []
 
     def at(self, node: Node) -> Position:
-        return (node.start_mark.line + 1, node.start_mark.column + 1)
+        return _inside(self.lines, node.start_mark.line + 1, node.start_mark.column + 1)
 
     def add(self, node: Node, path: JsonPath, message: str, code: str) -> None:
         line, column = self.at(node)
@@ -108,7 +112,7 @@ class _Builder:
                 node, f"more than {MAX_NODES} values (alias expansion?); refused", "limit-nodes"
             )
         if depth > MAX_DEPTH:
-            raise _TooBig(node, f"nested deeper than {MAX_DEPTH} levels; refused", "limit-depth")
+            raise _TooBig(node, _TOO_DEEP, "limit-depth")
         self.doc.positions.setdefault(path, self.at(node))
         if isinstance(node, MappingNode):
             return self.mapping(node, path, depth)
@@ -127,6 +131,7 @@ class _Builder:
                 self.add(key_node, path, "keys must be strings", "yaml-key-type")
                 continue
             key = key_node.value
+            self.check_length(key_node, path, "key")  # named by its mapping: it is too long
             if key in result:
                 first = self.doc.key_positions[(*path, key)]
                 self.add(
@@ -140,14 +145,15 @@ class _Builder:
             result[key] = self.build(value_node, (*path, key), depth + 1)
         return result
 
+    def check_length(self, node: ScalarNode, path: JsonPath, what: str) -> None:
+        # Numbers too: int() of a 5,000-digit string raises ValueError (CPython's own limit).
+        if len(node.value) > MAX_STRING_CHARS:
+            message = f"{what} longer than {MAX_STRING_CHARS} characters; refused"
+            raise _TooBig(node, message, "limit-string", path)
+
     def scalar(self, node: ScalarNode, path: JsonPath) -> Any:
+        self.check_length(node, path, "value")
         if node.tag in _STRING_TAGS:
-            if len(node.value) > MAX_STRING_CHARS:
-                raise _TooBig(
-                    node,
-                    f"string longer than {MAX_STRING_CHARS} characters; refused",
-                    "limit-string",
-                )
             return node.value
         construct = _SCALAR_TAGS.get(node.tag)
         if construct is None:
@@ -182,37 +188,78 @@ def load_bytes(raw: bytes, name: str) -> Document:
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise fail(line, column, "file is not valid UTF-8", "file-encoding") from None
     doc = Document(name, {})
+    lines = text.splitlines()
     try:
         node = _single_node(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise fail(line, column, f"invalid YAML: {exc.problem or exc}", "yaml-syntax") from None
+        line, column = _inside(lines, mark.line + 1, mark.column + 1) if mark else (1, 1)
+        if exc.problem and "maximum nesting depth" in exc.problem:  # libyaml's own limit, 1000
+            raise fail(line, column, _TOO_DEEP, "limit-depth") from None
+        message = _one_line(f"invalid YAML: {exc.problem or exc}")
+        raise fail(line, column, message, "yaml-syntax") from None
+    except ReaderError as exc:
+        line, column = _reader_error_position(text, exc)
+        message = f"invalid YAML: character {_char(exc.character)} is not allowed: {exc.reason}"
+        raise fail(line, column, message, "yaml-syntax") from None
     except yaml.YAMLError as exc:
-        raise fail(1, 1, f"invalid YAML: {exc}", "yaml-syntax") from None
+        raise fail(1, 1, _one_line(f"invalid YAML: {exc}"), "yaml-syntax") from None
     except _SecondDocument as exc:
         raise fail(
             exc.line, 1, "only one YAML document is allowed", "yaml-multiple-documents"
         ) from None
     except RecursionError:
-        raise fail(1, 1, f"nested deeper than {MAX_DEPTH} levels; refused", "limit-depth") from None
+        raise fail(1, 1, _TOO_DEEP, "limit-depth") from None
     if node is None:
         raise fail(1, 1, "file is empty; expected a mapping with at least cluster and nfs", "empty")
     if not isinstance(node, MappingNode):
-        line, column = node.start_mark.line + 1, node.start_mark.column + 1
+        line, column = _inside(lines, node.start_mark.line + 1, node.start_mark.column + 1)
         raise fail(line, column, "top level must be a mapping of keys to values", "not-a-mapping")
-    builder = _Builder(doc)
+    builder = _Builder(doc, lines)
     try:
         doc.data = builder.mapping(node, (), 0)
     except _TooBig as exc:
         line, column = builder.at(exc.node)
-        raise fail(line, column, str(exc), exc.code) from None
+        field = format_path(exc.path)
+        raise InvalidValues([Problem(name, line, column, field, str(exc), exc.code)]) from None
     except RecursionError:
-        raise fail(1, 1, f"nested deeper than {MAX_DEPTH} levels; refused", "limit-depth") from None
+        raise fail(1, 1, _TOO_DEEP, "limit-depth") from None
     if builder.problems:
         raise InvalidValues(builder.problems)
-    doc.positions.setdefault((), (node.start_mark.line + 1, node.start_mark.column + 1))
+    doc.positions.setdefault((), builder.at(node))
     return doc
+
+
+def _inside(lines: list[str], line: int, column: int) -> Position:
+    """A parser position moved back into the file's lines: libyaml puts the end of the file
+    (where an empty value or a missing bracket is) on the line after the last one."""
+    if line <= len(lines):
+        return line, column
+    return (len(lines), len(lines[-1]) + 1) if lines else (1, 1)
+
+
+def _one_line(message: str) -> str:
+    """Parser messages can span lines; ours are one line each (FILE:LINE:COL: ...)."""
+    return " ".join(message.split())
+
+
+def _char(character: int | str) -> str:
+    code = character if isinstance(character, int) else ord(character[:1] or "\0")
+    return f"U+{code:04X}"
+
+
+def _reader_error_position(text: str, exc: ReaderError) -> Position:
+    """Line and column of the character the reader refused.
+
+    libyaml reports a byte offset and PyYAML a character offset; the refused character is
+    refused wherever it appears, so its first occurrence is the one the reader stopped at.
+    """
+    character = exc.character
+    index = text.find(chr(character) if isinstance(character, int) else character)
+    if index < 0:
+        index = min(max(exc.position, 0), len(text))
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
 
 
 class _SecondDocument(Exception):
