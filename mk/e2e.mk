@@ -8,8 +8,8 @@
 #
 # Both binaries come from the wrapper Go module in e2e/: it requires k8s.io/kubernetes and
 # replaces every staging module (k8s.io/api, k8s.io/apiserver, ...) by its published version,
-# and builds etcd from go.etcd.io/etcd/server/v3 at the version Kubernetes itself selects (the
-# etcd-server package of Debian 12 is 3.4, older than the 3.5+ that Kubernetes 1.37 supports), so
+# and builds etcd from go.etcd.io/etcd/server/v3 at the version Kubernetes itself requires
+# (v3.7.0; Debian 12's etcd-server is 3.4.23, below the 3.5.24 minimum of kubeadm 1.37), so
 # nothing is needed from apt. Downloads come from the Go module proxy only. The binaries are
 # cached in .cache/e2e/bin (git-ignored) and rebuilt only when a file under e2e/ is newer.
 # A build from scratch takes about 25 minutes on 2 cores; keep .cache/e2e between CI steps.
