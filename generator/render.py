@@ -85,6 +85,9 @@ def environment() -> jinja2.Environment:
         finalize=_finalize,
     )
     env.filters["block"] = lambda value, indent: YamlText(block(value, indent))
+    from generator.templatecache import bytecode_cache
+
+    env.bytecode_cache = bytecode_cache(env)  # compiled templates kept like .pyc files
     return env
 
 
@@ -123,9 +126,9 @@ def render(model: Model) -> dict[str, str]:
     head = header(model.source)
     files: dict[str, str] = {}
     for name, template in resources + support + entrypoints:
-        text = head + _render_one(template, context)
-        _parse_back(name, text, is_resource=name in objects)
-        files[name] = text
+        body = _render_one(template, context)
+        _parse_back(name, body, is_resource=name in objects, head=head)
+        files[name] = head + body
     return files
 
 
@@ -142,8 +145,31 @@ def _render_one(template: str, context: dict[str, Any]) -> str:
         raise RenderError(f"template {template}: {exc}") from exc
 
 
-def _parse_back(name: str, text: str, *, is_resource: bool) -> None:
-    """Refuse a rendered file that is not the well-formed YAML we meant to write."""
+# Texts that passed _parse_back. Across a fleet most files are the same text (only the header,
+# which is not parsed, names another values file), and parsing is the dearest step of a render.
+_PARSED_OK: set[tuple[str, bool]] = set()
+_PARSED_OK_MAX = 4096
+
+
+def _parse_back(name: str, text: str, *, is_resource: bool, head: str = "") -> None:
+    """Refuse a rendered file (head + text) that is not the well-formed YAML we meant to write.
+
+    head, the generated-file header, is one comment line: it cannot change what text parses to,
+    so a text that passed once passes under any header without being parsed again.
+    """
+    one_comment_line = head.startswith("#") and head.endswith("\n") and head[:-1].isprintable()
+    if head and not one_comment_line:
+        _check_parsed(name, head + text, is_resource=is_resource)
+        return
+    if (text, is_resource) in _PARSED_OK:
+        return
+    _check_parsed(name, head + text, is_resource=is_resource)
+    if len(_PARSED_OK) >= _PARSED_OK_MAX:
+        _PARSED_OK.clear()
+    _PARSED_OK.add((text, is_resource))
+
+
+def _check_parsed(name: str, text: str, *, is_resource: bool) -> None:
     try:
         docs = list(yaml.safe_load_all(text))
     except yaml.YAMLError as exc:
