@@ -190,46 +190,58 @@ def wait_until(process: Process, probe: str, ready: Callable[[], bool]) -> None:
     )
 
 
+Launch = tuple[list[str], str, Callable[[], bool]]  # argv, readiness URL, readiness probe
+
+
+def start(name: str, log: Path, launch: Callable[[int], Launch], attempts: int = 3) -> Process:
+    """Start a server and wait until it is ready. Ports are picked free but may be taken by the
+    time the server binds them; then `launch` is asked for a fresh set (attempt 1, 2, ...)."""
+    for attempt in range(attempts):
+        argv, probe, ready = launch(attempt)
+        process = Process(name, argv, log)
+        try:
+            wait_until(process, probe, ready)
+            return process
+        except StartError as error:
+            process.stop()
+            if "address already in use" not in str(error) or attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 @contextmanager
 def etcd(binary: Path, folder: Path) -> Iterator[str]:
     """Run a single-member etcd on loopback; yields its client URL."""
-    client = f"http://127.0.0.1:{free_port()}"
-    peer = f"http://127.0.0.1:{free_port()}"
     folder.mkdir(parents=True, exist_ok=True)
-    process = Process(
-        "etcd",
-        [
+    urls: list[str] = []
+
+    def launch(attempt: int) -> Launch:
+        client = f"http://127.0.0.1:{free_port()}"
+        peer = f"http://127.0.0.1:{free_port()}"
+        urls.append(client)
+        argv = [
             str(binary),
-            "--name",
-            "e2e",
-            "--data-dir",
-            str(folder / "data"),
-            "--listen-client-urls",
-            client,
-            "--advertise-client-urls",
-            client,
-            "--listen-peer-urls",
-            peer,
-            "--initial-advertise-peer-urls",
-            peer,
-            "--initial-cluster",
-            f"e2e={peer}",
-            "--initial-cluster-state",
-            "new",
-            "--unsafe-no-fsync",
-            "--log-level",
-            "warn",
-        ],
-        folder / "etcd.log",
-    )
-    try:
+            "--name=e2e",
+            f"--data-dir={folder / f'data-{attempt}'}",
+            f"--listen-client-urls={client}",
+            f"--advertise-client-urls={client}",
+            f"--listen-peer-urls={peer}",
+            f"--initial-advertise-peer-urls={peer}",
+            f"--initial-cluster=e2e={peer}",
+            "--initial-cluster-state=new",
+            "--unsafe-no-fsync",  # throw-away data
+            "--log-level=warn",
+        ]
 
         def healthy() -> bool:
             with urllib.request.urlopen(f"{client}/health", timeout=5) as reply:
                 return b'"true"' in reply.read()
 
-        wait_until(process, f"{client}/health", healthy)
-        yield client
+        return argv, f"{client}/health", healthy
+
+    process = start("etcd", folder / "etcd.log", launch)
+    try:
+        yield urls[-1]
     finally:
         process.stop()
 
@@ -249,12 +261,14 @@ def kube_apiserver(
     binary: Path, etcd_url: str, prefix: str, certs: Certs, folder: Path
 ) -> Iterator[ApiServer]:
     """Run a kube-apiserver with RBAC, DefaultStorageClass and PodSecurity; waits for /readyz."""
-    port = free_port()
     folder.mkdir(parents=True, exist_ok=True)
-    url = f"https://127.0.0.1:{port}"
-    process = Process(
-        "kube-apiserver",
-        [
+    servers: list[ApiServer] = []
+
+    def launch(attempt: int) -> Launch:
+        port = free_port()
+        server = ApiServer(f"https://127.0.0.1:{port}", certs, folder / "kube-apiserver.log")
+        servers.append(server)
+        argv = [
             str(binary),
             "--bind-address=127.0.0.1",
             "--advertise-address=127.0.0.1",
@@ -275,18 +289,17 @@ def kube_apiserver(
             "--service-cluster-ip-range=10.96.0.0/24",
             f"--cert-dir={folder / 'certs'}",
             "--profiling=false",
-        ],
-        folder / "kube-apiserver.log",
-    )
-    server = ApiServer(url, certs, process.log)
-    try:
+        ]
         kube = server.client()
 
         def ready() -> bool:
             code, body = kube.raw("GET", "/readyz", timeout=5)
             return code == 200 and body.strip() == b"ok"
 
-        wait_until(process, f"{url}/readyz", ready)
-        yield server
+        return argv, f"{server.url}/readyz", ready
+
+    process = start("kube-apiserver", folder / "kube-apiserver.log", launch)
+    try:
+        yield servers[-1]
     finally:
         process.stop()
