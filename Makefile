@@ -10,7 +10,7 @@ NFS_GITOPS := $(VENV)/bin/nfs-gitops
 VALUES := $(sort $(filter-out values/_%,$(wildcard values/*.yaml)))
 OUTPUT := output
 
-.PHONY: help venv render check test lint golden docs
+.PHONY: help venv render check test lint golden docs bench
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -30,8 +30,8 @@ check: venv ## Fail (exit 1, with a diff) if output/ is not what values/ renders
 	$(NFS_GITOPS) render --check --prune $(VALUES) --output-dir $(OUTPUT)
 
 lint: venv ## ruff and mypy --strict
-	$(VENV)/bin/ruff check generator tests devtools
-	$(VENV)/bin/ruff format --check generator tests devtools
+	$(VENV)/bin/ruff check generator tests devtools bench
+	$(VENV)/bin/ruff format --check generator tests devtools bench
 	$(VENV)/bin/mypy
 
 test: venv lint validate ## Run the whole test suite (sets up everything it needs)
@@ -42,6 +42,9 @@ golden: venv ## Refresh the golden trees under tests/golden/ after an intended c
 
 docs: venv ## Refresh the values reference in README.md from the schema
 	$(PY) -m devtools.values_reference
+
+bench: venv tools schemas ## Time one cluster and fleets of 10/100/1,000 (+ kubeconform); write BENCHMARKS.md
+	$(PY) -m bench.run
 
 include mk/validate.mk
 include mk/fuzz.mk
