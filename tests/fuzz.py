@@ -117,14 +117,16 @@ def _max_line(raw: bytes) -> int:
     return sum(text.count(brk) for brk in "\r\n\x85\u2028\u2029") + 1
 
 
-def check_refusal(raw: bytes, exc: InvalidValues) -> None:
+def check_refusal(raw: bytes | dict[str, bytes], exc: InvalidValues) -> None:
+    """Every problem names one of the files (NAME, or the names of a fleet) inside its lines."""
+    sources = raw if isinstance(raw, dict) else {NAME: raw}
     if not exc.problems:
         raise Finding("InvalidValues without problems")
-    limit = _max_line(raw)
     for problem in exc.problems:
         where = str(problem)
-        if problem.file != NAME:
+        if problem.file not in sources:
             raise Finding(f"problem names another file: {where}")
+        limit = _max_line(sources[problem.file])
         if not (1 <= problem.line <= limit and problem.column >= 1):
             raise Finding(f"problem is not located inside the file ({limit} lines): {where}")
         if problem.code not in _CODES:
@@ -133,6 +135,40 @@ def check_refusal(raw: bytes, exc: InvalidValues) -> None:
             raise Finding(f"problem without field or message: {where}")
         if any(brk in where for brk in _LINE_BREAKS):
             raise Finding(f"problem spans lines, breaking FILE:LINE:COL output: {where!r}")
+
+
+FLEET_DEFAULTS = "values/_defaults.yaml"
+FLEET_CLUSTER = "values/c.yaml"
+
+
+def exercise_fleet(defaults: bytes, cluster: bytes, folder: Path) -> dict[str, str] | None:
+    """A cluster file merged over shared defaults, through the fleet loader (pipeline)."""
+    from generator.pipeline import load_valid
+
+    values = folder / "values"
+    values.mkdir(exist_ok=True)
+    (values / "_defaults.yaml").write_bytes(defaults)
+    (values / "c.yaml").write_bytes(cluster)
+    previous = Path.cwd()
+    os.chdir(folder)  # so files are named values/... in problems
+    try:
+        (doc,) = load_valid([Path("values/c.yaml")])
+        model = build_model(doc.data, doc.file)
+        files = render(model)
+    except InvalidValues as exc:
+        check_refusal({FLEET_DEFAULTS: defaults, FLEET_CLUSTER: cluster}, exc)
+        return None
+    finally:
+        os.chdir(previous)
+    check_rendered(files, model.values)
+    return files
+
+
+def run_input(raw: bytes | tuple[bytes, bytes], out: Path) -> dict[str, str] | None:
+    """One generated input: a values file, or (defaults, cluster file) of a fleet."""
+    if isinstance(raw, tuple):
+        return exercise_fleet(*raw, out)
+    return exercise(raw, out=out)
 
 
 def check_rendered(files: dict[str, str], values: dict[str, Any]) -> None:
@@ -407,13 +443,31 @@ def near_limits(draw: st.DrawFn) -> bytes:
     return head + b"x: " + b"9" * size + b"\n"
 
 
-INPUTS: dict[str, st.SearchStrategy[bytes]] = {
+def _without_cluster(data: Any) -> Any:
+    return {k: v for k, v in data.items() if k != "cluster"} if isinstance(data, dict) else data
+
+
+_CLUSTER_FILES = st.fixed_dictionaries(
+    {"cluster": _LABEL},
+    optional={
+        "nfs": st.fixed_dictionaries({}, optional={"server": _FIELDS[("nfs", "server")]}),
+        "storageClass": st.fixed_dictionaries({}, optional={"name": _LABEL}),
+        "namespace": _LABEL | wild,
+        "gitops": st.just(None) | wild,
+    },
+)
+
+INPUTS: dict[str, st.SearchStrategy[bytes | tuple[bytes, bytes]]] = {
     "bytes": st.binary(max_size=2048),
     "text": st.text(max_size=400).map(lambda s: s.encode("utf-8", "surrogatepass")),
     "yaml": dumped(anything),
     "values": dumped(values_documents()),
     "mutated": mutated(),
     "limits": near_limits(),
+    "fleet": st.tuples(
+        dumped(values_documents().map(_without_cluster)) | mutated(),
+        dumped(_CLUSTER_FILES) | dumped(values_documents()) | mutated(),
+    ),
 }
 # Node and alias bombs are slow to generate a lot of; the rest are quick.
 SUPPRESSED = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
@@ -436,16 +490,19 @@ def examples_from_env(default: int) -> int:
 
 
 def _property(
-    strategy: st.SearchStrategy[bytes], chunk: int, counter: list[int], deadline: float
+    strategy: st.SearchStrategy[bytes | tuple[bytes, bytes]],
+    chunk: int,
+    counter: list[int],
+    deadline: float,
 ) -> Callable[[], None]:
     @fuzz_settings(chunk)
     @given(raw=strategy)
-    def run(raw: bytes) -> None:
+    def run(raw: bytes | tuple[bytes, bytes]) -> None:
         if time.monotonic() > deadline:
             return  # out of time: let hypothesis finish this run quickly
         counter[0] += 1
         with tempfile.TemporaryDirectory() as scratch:
-            exercise(raw, out=Path(scratch))
+            run_input(raw, Path(scratch))
 
     return run
 
@@ -455,7 +512,7 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m tests.fuzz", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--seconds", type=float, default=300.0, help="time budget (default 300)")
-    parser.add_argument("--chunk", type=int, default=200, help="examples per hypothesis run")
+    parser.add_argument("--chunk", type=int, default=100, help="examples per hypothesis run")
     parser.add_argument("--only", choices=sorted(INPUTS), action="append", help="input kinds")
     args = parser.parse_args(argv)
     kinds = args.only or list(INPUTS)
