@@ -46,6 +46,20 @@ END = "<!-- bench:end -->"
 # run compiles the package and the templates once), into a folder of the run, not the checkout.
 CHILD_ENV: dict[str, str] = {}
 
+# The file system's share of a fleet render: mkdir each folder, create and write each file.
+FLOOR_SCRIPT = """
+import os, sys
+trees, files, root = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+os.mkdir(root)
+for tree in range(trees):
+    folder = os.path.join(root, str(tree))
+    os.mkdir(folder)
+    for index in range(files // trees + (tree < files % trees)):
+        fd = os.open(os.path.join(folder, str(index)), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        os.write(fd, b"x" * 1024)
+        os.close(fd)
+"""
+
 # The issue's targets on a 2-core machine.
 TARGET_ONE_MS = 200
 TARGET_FLEET_MS = 5000
@@ -286,8 +300,26 @@ class Bench:
         self.scaling.append((size, render, check))
         if size == FLEET_TARGET_SIZE or size == max(self.sizes):
             self.add(render)
+            again = [exe, "render", *values, "--output-dir", str(out)]
+            name = f"render fleet of {size:,} again (nothing to write)"
+            result = Result(name, shown(again, self.tmp, folder / "values"))
+            self.add(measure(result, lambda i: again, runs, self.warmup))
             self.add(check)
+            self.floor(out, runs)
         return folder / "values", out
+
+    def floor(self, out: Path, runs: int) -> None:
+        """What creating as many folders and files as a fleet render costs with no nfs-gitops."""
+        trees = sorted(tree for tree in out.iterdir() if tree.is_dir())
+        files = sum(len(list(tree.iterdir())) for tree in trees)
+        argv = [sys.executable, "-c", FLOOR_SCRIPT, str(len(trees)), str(files)]
+        name = f"floor: create {len(trees):,} folders and {files:,} files of 1 KB, bare loop"
+        command = f"python -c <FLOOR_SCRIPT in bench/run.py> {len(trees)} {files} $TMP/floor-N"
+
+        def floor_argv(i: int) -> list[str]:
+            return [*argv, str(self.fresh("floor"))]
+
+        self.add(measure(Result(name, command), floor_argv, runs, self.warmup))
 
     def kubeconform(self, out: Path, size: int) -> None:
         binary = ROOT / "bin" / "kubeconform"
@@ -311,7 +343,8 @@ class Bench:
                 )
             )
             return
-        files = [str(f) for tree in sorted(out.iterdir()) for f in resource_files(tree)]
+        trees = sorted(tree for tree in out.iterdir() if tree.is_dir())
+        files = [str(f) for tree in trees for f in resource_files(tree)]
         version = k8s_version()
         argv = [
             str(binary), "-strict", "-summary", "-output", "json",
@@ -340,20 +373,40 @@ class Bench:
 # --- profile --------------------------------------------------------------------------------
 
 
+# Modules whose import cost the profile section shows (each at whatever depth it is imported).
+IMPORTS_SHOWN = [
+    "click", "pathlib", "yaml", "jinja2", "jsonschema", "typing", "json", "tempfile",
+    "ipaddress", "difflib", "importlib.resources",
+]  # fmt: skip
+ALL_IMPORTS = "all imports"
+OWN_MODULES = "generator.* (own code, self time)"
+
+
 def import_costs(exe_python: str, argv: Sequence[str], runs: int = 3) -> dict[str, float]:
-    """Median cumulative import time (ms) of each top-level module `python -X importtime` shows."""
+    """Median import time (ms) per module of IMPORTS_SHOWN (cumulative: with what it imports
+    that was not loaded yet), of the package's own modules, and of all imports together, from
+    `python -X importtime`."""
     per: dict[str, list[float]] = {}
     for _ in range(runs):
         proc = subprocess.run(
             [exe_python, "-X", "importtime", "-m", "generator", *argv],
             capture_output=True, text=True, cwd=ROOT, check=False, env=CHILD_ENV,
         )  # fmt: skip
+        found: dict[str, float] = {ALL_IMPORTS: 0.0, OWN_MODULES: 0.0}
         for line in proc.stderr.splitlines():
-            match = re.match(r"import time:\s+\d+ \|\s+(\d+) \| (\S.*)$", line)
-            if match:  # top level: no indentation before the module name
-                name = match.group(2).split(".")[0]
-                per.setdefault(name, []).append(int(match.group(1)) / 1000)
-    return {name: statistics.median(times) for name, times in per.items() if len(times) >= runs}
+            match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \| (\s*)(\S+)$", line)
+            if not match:
+                continue
+            own, cumulative, indent, name = match.groups()
+            if not indent:
+                found[ALL_IMPORTS] += int(cumulative) / 1000
+            if name == "generator" or name.startswith("generator."):
+                found[OWN_MODULES] += int(own) / 1000
+            if name in IMPORTS_SHOWN:
+                found.setdefault(name, int(cumulative) / 1000)
+        for name, value in found.items():
+            per.setdefault(name, []).append(value)
+    return {name: statistics.median(times) for name, times in per.items()}
 
 
 def profile_area(filename: str, function: str) -> str:
@@ -496,21 +549,15 @@ def profile_section(bench: Bench, python: str, values: Path | None) -> list[str]
         python, ["render", homelab, "--output-dir", str(bench.fresh("imports"))]
     )
     lines += [
-        "Import time of each top-level module, `python -X importtime -m generator ...` "
-        "(median of 3; cumulative ms, so a package's dependencies are counted with it; "
-        "modules under 1 ms left out):",
+        "Import time, `python -X importtime -m generator ...` (median of 3 runs, ms). A module's "
+        "time is cumulative: it includes what it imports that was not loaded yet, so rows "
+        "overlap (pathlib inside click, for example); '-' means not imported at all.",
         "",
         "| Module | `--help` | `render homelab` |",
         "|---|---:|---:|",
     ]
-    names = sorted(
-        set(help_costs) | set(render_costs),
-        key=lambda n: -render_costs.get(n, help_costs.get(n, 0)),
-    )
-    for name in names:
+    for name in [*IMPORTS_SHOWN, OWN_MODULES, ALL_IMPORTS]:
         h, r = help_costs.get(name), render_costs.get(name)
-        if max(h or 0, r or 0) < 1:
-            continue
         cells = [f"{x:.1f}" if x is not None else "-" for x in (h, r)]
         lines.append(f"| {name} | {cells[0]} | {cells[1]} |")
     if values is not None:
