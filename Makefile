@@ -13,7 +13,7 @@ OUTPUT := output
 .PHONY: help venv render check test lint golden docs bench
 
 help: ## Show this help
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,3 +48,4 @@ bench: venv tools schemas ## Time one cluster and fleets of 10/100/1,000 (+ kube
 
 include mk/validate.mk
 include mk/fuzz.mk
+include mk/e2e.mk
