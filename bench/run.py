@@ -2,14 +2,14 @@
 
 Every measurement is one whole `nfs-gitops` process, as pre-commit and CI run it: interpreter
 start, imports, work, exit. Each is run once to warm the page cache, then --runs times; the table
-shows the median wall time, the spread, the median CPU time (user + system) and the peak resident
-memory (ru_maxrss of that one child, from wait4). Renders go into a fresh empty folder every run,
-so every file is written; checks run against an up-to-date tree, so every file is read and
-compared. The fleets are generated (bench/fleet.py) in a temporary folder that is removed after.
+shows the median wall time, the spread, the median CPU time (user + system, from wait4) and the
+peak resident memory (GNU time's %M; without /usr/bin/time, ru_maxrss from wait4, which never
+reads below this script's own size). Renders go into a fresh empty folder every run, so every
+file is written; checks run against an up-to-date tree, so every file is read and compared. The
+fleets are generated (bench/fleet.py) in a temporary folder that is removed after.
 
     .venv/bin/python -m bench.run                 # what make bench runs
     .venv/bin/python -m bench.run --quick         # one run, fleets of 10 and 100, no file written
-    .venv/bin/python -m bench.run --profile-only  # refresh only the profile section
 """
 
 from __future__ import annotations
@@ -113,32 +113,43 @@ class Result:
     def verdict(self) -> str:
         if self.missing:
             return "not measured"
+        if self.name.startswith(("reference:", "floor:")):
+            return "-"
         checks = [self.rss_mb < TARGET_RSS_MB]
         if self.target_ms is not None:
             checks.append(self.wall_ms <= self.target_ms)
         return "yes" if all(checks) else "**no**"
 
 
+# GNU time reports the peak memory of the command alone. The wait4 figure of a process started
+# from this script cannot go below this script's own size: the child starts as a copy of it.
+GNU_TIME = "/usr/bin/time"
+
+
 def run_once(argv: Sequence[str], expect: int = 0) -> Sample:
-    """Run argv to completion; its wall time, CPU time and peak memory, from wait4."""
-    with tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        proc = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-            cwd=ROOT,
-            env=CHILD_ENV,
-        )
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
+    """Run argv to completion; its wall time and CPU time (wait4) and its peak memory."""
+    with tempfile.TemporaryDirectory() as scratch:
+        err, peak = Path(scratch) / "stderr", Path(scratch) / "maxrss"
+        timed = Path(GNU_TIME).is_file()
+        command = [GNU_TIME, "-f", "%M", "-o", str(peak), *argv] if timed else list(argv)
+        with err.open("wb") as stderr:
+            start = time.perf_counter()
+            proc = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                cwd=ROOT,
+                env=CHILD_ENV,
+            )
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode != expect:
-            err.seek(0)
-            message = err.read().decode(errors="replace")[-2000:]
+            message = err.read_bytes().decode(errors="replace")[-2000:]
             raise SystemExit(f"bench: {shlex.join(argv)} exited {proc.returncode}:\n{message}")
-    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+        rss = int(peak.read_text().split()[-1]) if timed else usage.ru_maxrss
+    return Sample(wall, usage.ru_utime + usage.ru_stime, rss)
 
 
 def measure(
@@ -226,6 +237,17 @@ class Bench:
     def add(self, result: Result) -> Result:
         self.results.append(result)
         return result
+
+    def reference(self) -> None:
+        """How fast this machine is right now: Python starting, and a fixed pure-Python loop.
+        Compare these rows across runs before comparing the others."""
+        start = [sys.executable, "-c", "pass"]
+        result = Result("reference: `python -c pass` (interpreter start)", "python -c pass")
+        self.add(measure(result, lambda i: start, self.runs, self.warmup))
+        loop = [sys.executable, "-c", "for i in range(10**7): pass"]
+        command = "python -c 'for i in range(10**7): pass'"
+        result = Result("reference: a loop of 10^7 in Python", command)
+        self.add(measure(result, lambda i: loop, self.runs, self.warmup))
 
     def one_cluster(self) -> None:
         exe, values = self.nfs_gitops, str(ROOT / "values" / "homelab.yaml")
@@ -490,6 +512,8 @@ def report(bench: Bench, profile: list[str]) -> str:
     ]
     for r in bench.results:
         target = (f"<= {r.target_ms:,.0f} ms, " if r.target_ms else "") + f"< {TARGET_RSS_MB} MB"
+        if r.verdict() == "-":
+            target = "-"
         if r.missing:
             lines.append(f"| {r.name} | - | - | - | - | {target} | not measured: {r.missing} |")
             continue
@@ -651,6 +675,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             f"nfs-gitops bench: {args.runs} runs after {args.warmup} warm-up, in {tmp}", flush=True
         )
+        bench.reference()
         bench.one_cluster()
         last: tuple[Path, Path] | None = None
         for size in sizes:

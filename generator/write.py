@@ -12,7 +12,6 @@ import contextlib
 import difflib
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,6 +118,8 @@ def apply_changes(changes: TreeChanges) -> None:
 
 def write_atomic(target: Path, data: bytes) -> None:
     """Replace target with data so readers see the old or the new file, never a mix."""
+    import tempfile  # here, not at the top: a check writes nothing and skips its import
+
     try:
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:
