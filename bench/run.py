@@ -379,15 +379,24 @@ class Bench:
             "-schema-location", k8s, "-schema-location", crd, *files,
         ]  # fmt: skip
         command = shown(argv[:11], self.tmp) + f" $TMP/fleet-{size}/out/*/<resource files>"
+        # One untimed run first: its summary, and a clear row instead of a crash when it fails.
+        trial = subprocess.run(argv, capture_output=True, check=False, cwd=ROOT, env=CHILD_ENV)
+        try:
+            summary = json.loads(trial.stdout)["summary"]
+        except (ValueError, KeyError):
+            summary = None
+        if trial.returncode != 0 or summary is None:
+            why = " ".join(trial.stderr.decode(errors="replace").split())[:200]
+            problems = f"{summary}" if summary else why or "no output"
+            missing = f"kubeconform exited {trial.returncode}: {problems}"
+            self.add(Result(name, command, missing=missing))
+            return
         result = measure(
             Result(name, command),
             lambda i: argv,
             self.runs if size < FLEET_TARGET_SIZE else 3,
             self.warmup,
         )
-        summary = json.loads(
-            subprocess.run(argv, capture_output=True, check=True, cwd=ROOT, env=CHILD_ENV).stdout
-        )["summary"]
         result.note = (
             f"{len(files):,} files, {sum(summary.values()):,} resources: "
             f"{summary['valid']:,} valid, {summary['invalid']} invalid, "
