@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import Problem
-from generator.load import Document, JsonPath, format_path
+from generator.load import Document, JsonPath
 
 DEFAULTS_FILE = "_defaults.yaml"
 SUFFIXES = (".yaml", ".yml")
@@ -71,16 +71,8 @@ class MergedDocument(Document):
 
     origins: dict[JsonPath, str] = field(default_factory=dict)
 
-    def problem(self, path: JsonPath, message: str, code: str, *, key: bool = False) -> Problem:
-        table = self.key_positions if key else self.positions
-        for end in range(len(path), -1, -1):
-            prefix = path[:end]
-            found = table.get(prefix) or self.positions.get(prefix)
-            if found:
-                line, column = found
-                origin = self.origins.get(prefix, self.file)
-                return Problem(origin, line, column, format_path(path), message, code)
-        return Problem(self.file, 1, 1, format_path(path), message, code)
+    def origin(self, path: JsonPath) -> str:
+        return self.origins.get(path, self.file)
 
 
 def merge(defaults: Document, cluster: Document) -> MergedDocument:

@@ -69,16 +69,23 @@ class Document:
 
     def locate(self, path: JsonPath, *, key: bool = False) -> Position:
         """Position of the value at path (or its key), else of its nearest ancestor."""
+        return self._nearest(path, key)[1]
+
+    def _nearest(self, path: JsonPath, key: bool) -> tuple[JsonPath, Position]:
         table = self.key_positions if key else self.positions
         for end in range(len(path), -1, -1):
             found = table.get(path[:end]) or self.positions.get(path[:end])
             if found:
-                return found
-        return (1, 1)
+                return path[:end], found
+        return (), (1, 1)
+
+    def origin(self, path: JsonPath) -> str:
+        """The file the value at path came from (merged documents have several)."""
+        return self.file
 
     def problem(self, path: JsonPath, message: str, code: str, *, key: bool = False) -> Problem:
-        line, column = self.locate(path, key=key)
-        return Problem(self.file, line, column, format_path(path), message, code)
+        located, (line, column) = self._nearest(path, key)
+        return Problem(self.origin(located), line, column, format_path(path), message, code)
 
 
 class _TooBig(Exception):
