@@ -69,18 +69,40 @@ def is_qualified_name(name: str) -> bool:
     return QUALIFIED_NAME.fullmatch(base) is not None
 
 
+# Names Kubernetes validates: (where they are, the rule, what the rule says, code).
+NAME_RULES: list[tuple[tuple[JsonPath, ...], Callable[[str], bool], str, str]] = [
+    (
+        (
+            ("cluster",),
+            ("namespace",),
+            ("nodeInstaller", "namespace"),
+            ("gitops", "argocd", "namespace"),
+            ("gitops", "flux", "namespace"),
+        ),
+        is_dns1123_label,
+        "must be a DNS-1123 label: at most 63 lower-case letters, digits and '-', "
+        "starting and ending with a letter or digit",
+        "name-dns1123-label",
+    ),
+    (
+        (
+            ("storageClass", "name"),
+            ("gitops", "argocd", "project"),
+            ("gitops", "flux", "gitRepository"),
+        ),
+        is_dns1123_subdomain,
+        "must be a DNS-1123 subdomain: lower-case letters, digits, '-' and '.'",
+        "name-dns1123-subdomain",
+    ),
+]
+
+
 @check
-def label_names(doc: Document) -> Iterator[Problem]:
-    for path, value in strings_at(
-        doc, ("cluster",), ("namespace",), ("nodeInstaller", "namespace")
-    ):
-        if not is_dns1123_label(value):
-            yield doc.problem(
-                path,
-                "must be a DNS-1123 label: at most 63 lower-case letters, digits and '-', "
-                "starting and ending with a letter or digit",
-                "name-dns1123-label",
-            )
+def kubernetes_names(doc: Document) -> Iterator[Problem]:
+    for paths, valid, message, code in NAME_RULES:
+        for path, value in strings_at(doc, *paths):
+            if not valid(value):
+                yield doc.problem(path, message, code)
 
 
 @check
@@ -91,17 +113,6 @@ def release_name(doc: Document) -> Iterator[Problem]:
                 path,
                 f"must be a DNS-1123 label of at most {HELM_RELEASE_MAX} characters (Helm's limit)",
                 "name-release",
-            )
-
-
-@check
-def storage_class_name(doc: Document) -> Iterator[Problem]:
-    for path, value in strings_at(doc, ("storageClass", "name")):
-        if not is_dns1123_subdomain(value):
-            yield doc.problem(
-                path,
-                "must be a DNS-1123 subdomain: lower-case letters, digits, '-' and '.'",
-                "name-dns1123-subdomain",
             )
 
 
@@ -358,26 +369,6 @@ def replicas_need_leader_election(doc: Document) -> Iterator[Problem]:
             "more than one replica needs provisioner.leaderElection: true",
             "leader-election",
         )
-
-
-@check
-def gitops_names(doc: Document) -> Iterator[Problem]:
-    for path, value in strings_at(
-        doc, ("gitops", "argocd", "namespace"), ("gitops", "flux", "namespace")
-    ):
-        if not is_dns1123_label(value):
-            yield doc.problem(
-                path, "must be a DNS-1123 label (a namespace name)", "name-dns1123-label"
-            )
-    for path, value in strings_at(
-        doc, ("gitops", "argocd", "project"), ("gitops", "flux", "gitRepository")
-    ):
-        if not is_dns1123_subdomain(value):
-            yield doc.problem(
-                path,
-                "must be a DNS-1123 subdomain: lower-case letters, digits, '-' and '.'",
-                "name-dns1123-subdomain",
-            )
 
 
 @check
