@@ -191,7 +191,7 @@ def test_full_disk_is_one_message_and_keeps_old_content(
     assert render(values_file, out)[0] == 0
     tree = out / "homelab"
     old = (tree / "storageclass.yaml").read_text()
-    values_file.write_text(MINIMAL + "storageClass: {reclaimPolicy: Retain}\n")
+    values_file.write_text(MINIMAL + "storageClass: {default: false}\n")
     real_mkstemp = tempfile.mkstemp
 
     def on_full_disk(*args: Any, **kwargs: Any) -> tuple[int, str]:
@@ -210,7 +210,7 @@ def test_full_disk_is_one_message_and_keeps_old_content(
     assert not [p.name for p in tree.iterdir() if p.name.endswith(".tmp")], "temp file left"
     assert render(values_file, out, "--check")[0] == 1
     assert render(values_file, out)[0] == 0
-    assert "reclaimPolicy: Retain" in (tree / "storageclass.yaml").read_text()
+    assert 'is-default-class: "false"' in (tree / "storageclass.yaml").read_text()
 
 
 def test_output_errors_in_json_and_github_formats(values_file: Path, outside: Path) -> None:
@@ -312,7 +312,8 @@ def test_concurrent_renders_leave_one_whole_tree(values_file: Path) -> None:
     """Two processes render different values into one tree: the result is one of the two."""
     out = values_file.parent / "output"
     other = values_file.with_name("other.yaml")
-    other.write_text(MINIMAL + "storageClass: {name: other, reclaimPolicy: Retain}\n")
+    # Differs in what the day-2 guard lets change in place (namespace, default flag).
+    other.write_text(MINIMAL + "namespace: other\nstorageClass: {default: false}\n")
     expected = {}
     for name, source in (("a", values_file), ("b", other)):
         assert render(source, values_file.parent / name)[0] == 0
