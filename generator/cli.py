@@ -209,7 +209,7 @@ def _report_written(trees: list[TreeChanges], clusters: int, *, verbose: bool) -
         for name in tree.remove:
             click.echo(f"removed {tree.tree / name}", err=True)
         if tree.orphan:
-            left = " (folder kept: files nfs-gitops did not generate remain)"
+            left = " (folder kept: other files remain)"
             click.echo(
                 f"pruned {tree.tree}: {tree.orphan}; {len(tree.remove)} generated file(s) removed"
                 + (left if tree.tree.exists() else ""),
