@@ -1,9 +1,11 @@
 """Day-2 guard: refuse a render that the cluster would refuse, before anything is written.
 
-Kubernetes refuses updates to a StorageClass's provisioner, parameters, reclaimPolicy,
-volumeBindingMode and mountOptions (422 "updates to ... are forbidden"), so such a commit passes
-review and CI and then every sync fails. The committed tree is the best offline picture of the
-cluster: each class about to be written is compared with the class of the same name on disk.
+Kubernetes refuses updates to a StorageClass's provisioner, parameters, reclaimPolicy and
+volumeBindingMode (422 "field is immutable"), so such a commit passes review and CI and then
+every sync fails. The committed tree is the best offline picture of the cluster: each class
+about to be written is compared with the class of the same name on disk. mountOptions is NOT
+immutable (ValidateStorageClassUpdate of Kubernetes 1.36 and 1.37; tests/e2e proves the update
+is accepted): a change there is written, with a note that existing volumes keep their options.
 
 - An immutable change is refused, located in the values file, unless `render --allow-recreate`
   asks for the engine's delete-and-re-create mechanism, on that class only and in that render
@@ -31,7 +33,7 @@ from generator.load import Document, JsonPath
 from generator.model import Model
 from generator.render import CLASS_FILE, RETAINED_PREFIX, is_generated_text, render, retained_file
 
-IMMUTABLE = ("provisioner", "parameters", "reclaimPolicy", "volumeBindingMode", "mountOptions")
+IMMUTABLE = ("provisioner", "parameters", "reclaimPolicy", "volumeBindingMode")
 # What the API server stores for a field left out, so leaving out a default is no change.
 API_DEFAULTS: dict[str, Any] = {
     "parameters": {},
@@ -56,7 +58,6 @@ PARAMETER_KEYS: dict[str, JsonPath] = {
 FIELD_KEYS: dict[str, JsonPath] = {
     "reclaimPolicy": ("storageClass", "reclaimPolicy"),
     "volumeBindingMode": ("storageClass", "volumeBindingMode"),
-    "mountOptions": ("nfs", "mountOptions"),
 }
 HELM_VALUES_FILE = "helm-values.yaml"
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -164,10 +165,12 @@ def retained_view(obj: dict[str, Any]) -> dict[str, Any] | None:
     return view if fits else None
 
 
-def immutable_changes(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, Any, Any]]:
-    """(field, old, new) for each immutable field that differs; parameters key by key."""
+def immutable_changes(
+    old: dict[str, Any], new: dict[str, Any], fields: tuple[str, ...] = IMMUTABLE
+) -> list[tuple[str, Any, Any]]:
+    """(field, old, new) for each of fields that differs; parameters key by key."""
     changes: list[tuple[str, Any, Any]] = []
-    for name in IMMUTABLE:
+    for name in fields:
         before = old.get(name, API_DEFAULTS.get(name))
         after = new.get(name, API_DEFAULTS.get(name))
         before = API_DEFAULTS.get(name) if before is None else before
@@ -203,6 +206,13 @@ def guarded_render(doc: Document, model: Model, tree: Path, options: Options) ->
     problems = _export_problems(doc, model, disk, options)
     if before is not None:
         after = classes_in(files[CLASS_FILE])[name]
+        for _, old, new in immutable_changes(before, after, ("mountOptions",)):
+            notes.append(
+                f"{tree / CLASS_FILE}: StorageClass {name}: mountOptions {_shown(old)} -> "
+                f"{_shown(new)}; Kubernetes updates this field in place: volumes provisioned from "
+                "now on get the new options, existing volumes keep theirs (each "
+                "PersistentVolume holds its own copy)"
+            )
         changes = immutable_changes(before, after)
         if changes and not options.allow_recreate:
             problems += [_class_problem(doc, model, tree, *change) for change in changes]

@@ -115,24 +115,6 @@ FIELD_CASES = [
         "WaitForFirstConsumer",
         "storageClass.volumeBindingMode",
     ),
-    (
-        "mountOptions",
-        "  mountOptions: [nfsvers=4.1]\n",
-        "  mountOptions: [nfsvers=4.2]\n",
-        "mountOptions",
-        ["nfsvers=4.1"],
-        ["nfsvers=4.2"],
-        "nfs.mountOptions",
-    ),
-    (
-        "mountOptions-added",
-        "",
-        "  mountOptions: [hard]\n",
-        "mountOptions",
-        [],
-        ["hard"],
-        "nfs.mountOptions",
-    ),
 ]
 
 
@@ -180,9 +162,9 @@ def test_an_immutable_change_is_refused_located_and_writes_nothing(
 @pytest.mark.parametrize("engine", ["flux", "argocd", "kustomize"])
 def test_recreate_is_one_shot_and_only_on_the_class(repo: Path, engine: str) -> None:
     extra = f"gitops:\n  engine: {engine}\n  repoURL: https://example.com/fleet.git\n"
-    write_values(repo, "  mountOptions: [nfsvers=4.1]\n" + extra)
+    write_values(repo, extra)
     assert render().exit_code == 0
-    write_values(repo, "  mountOptions: [nfsvers=4.2]\n" + extra)
+    write_values(repo, extra + "storageClass:\n  reclaimPolicy: Retain\n")
     refused = render()
     assert refused.exit_code == 1
     if engine == "kustomize":
@@ -218,6 +200,36 @@ def test_recreate_is_one_shot_and_only_on_the_class(repo: Path, engine: str) -> 
     assert run("render", "--check", "values/homelab.yaml", "--output-dir", "output").exit_code == 0
 
 
+@pytest.mark.parametrize(
+    ("before", "after", "shown"),
+    [
+        (
+            "  mountOptions: [nfsvers=4.1]\n",
+            "  mountOptions: [nfsvers=4.2]\n",
+            '["nfsvers=4.1"] -> ["nfsvers=4.2"]',
+        ),
+        ("", "  mountOptions: [hard]\n", '[] -> ["hard"]'),
+    ],
+)
+def test_mount_options_change_in_place_with_a_note(
+    repo: Path, before: str, after: str, shown: str
+) -> None:
+    """Not immutable: Kubernetes accepts the update (tests/e2e/test_immutable.py proves it)."""
+    write_values(repo, before)
+    assert render().exit_code == 0
+    write_values(repo, after)
+    result = render()
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        f"output/homelab/storageclass.yaml: StorageClass nfs-client: mountOptions {shown}; "
+        "Kubernetes updates this field in place: volumes provisioned from now on get the new "
+        "options, existing volumes keep theirs (each PersistentVolume holds its own copy)\n"
+    )
+    sc = storage_classes(repo / "output" / "homelab")["nfs-client"]
+    assert sc["metadata"]["annotations"] == {"storageclass.kubernetes.io/is-default-class": "true"}
+    assert sc["mountOptions"] == yaml.safe_load("nfs:\n" + after)["nfs"]["mountOptions"]
+
+
 def test_a_mutable_change_is_written_without_the_mechanism(repo: Path) -> None:
     write_values(repo)
     assert render().exit_code == 0
@@ -249,7 +261,9 @@ def test_rename_keeps_the_old_class_not_default_until_its_file_is_deleted(repo: 
     tree = repo / "output" / "homelab"
     old = storage_classes(tree)["nfs-client"]
     # A new name is the other safe way out: the new class may differ in immutable fields.
-    write_values(repo, "  mountOptions: [nfsvers=4.2]\nstorageClass:\n  name: nfs-fast\n")
+    write_values(
+        repo, "  mountOptions: [nfsvers=4.2]\nstorageClass:\n  name: nfs-fast\n  onDelete: retain\n"
+    )
     result = render()
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines()[0] == (
@@ -265,8 +279,8 @@ def test_rename_keeps_the_old_class_not_default_until_its_file_is_deleted(repo: 
         "storageclass.kubernetes.io/is-default-class": "false"
     }
     assert new["metadata"]["annotations"] == {"storageclass.kubernetes.io/is-default-class": "true"}
-    assert immutable_changes(old, kept) == []
-    assert new["mountOptions"] == ["nfsvers=4.2"]
+    assert immutable_changes(old, kept, (*IMMUTABLE, "mountOptions")) == []
+    assert new["mountOptions"] == ["nfsvers=4.2"] and new["parameters"]["onDelete"] == "retain"
     resources = yaml.safe_load((tree / "kustomization.yaml").read_text())["resources"]
     assert resources.index("storageclass-retained-nfs-client.yaml") == (
         resources.index("storageclass.yaml") + 1
@@ -381,4 +395,5 @@ def test_changes_compare_with_api_defaults() -> None:
     assert immutable_changes(old, {**same, "parameters": {"a": "1", "b": "2"}}) == [
         ("parameters.b", None, "2")
     ]
-    assert immutable_changes(old, {**same, "mountOptions": None}) == []
+    assert immutable_changes(old, {**same, "mountOptions": None}, ("mountOptions",)) == []
+    assert immutable_changes(old, {**same, "mountOptions": ["hard"]}) == [], "not immutable"
