@@ -74,12 +74,20 @@ class Options:
 
 @dataclass
 class Disk:
-    """What the tree on disk holds that the guard compares with."""
+    """What the tree on disk holds that the guard compares with (parsed only when it differs)."""
 
-    class_text: str | None = None
-    current: dict[str, dict[str, Any]] = field(default_factory=dict)  # storageclass.yaml
+    class_text: str | None = None  # storageclass.yaml
+    values_text: str | None = None  # helm-values.yaml
     retained: dict[str, dict[str, Any]] = field(default_factory=dict)  # storageclass-retained-*
-    export: tuple[Any, Any] | None = None  # nfs.server, nfs.path of helm-values.yaml
+
+    def current(self) -> dict[str, dict[str, Any]]:
+        return classes_in(self.class_text)
+
+    def export(self) -> tuple[Any, Any] | None:
+        """nfs.server and nfs.path of helm-values.yaml."""
+        values = _documents(self.values_text)
+        nfs = values[0].get("nfs") if values else None
+        return (nfs.get("server"), nfs.get("path")) if isinstance(nfs, dict) else None
 
 
 @dataclass
@@ -120,8 +128,7 @@ def classes_in(text: str | None) -> dict[str, dict[str, Any]]:
 
 
 def read_disk(tree: Path) -> Disk:
-    disk = Disk(class_text=_read(tree / CLASS_FILE))
-    disk.current = classes_in(disk.class_text)
+    disk = Disk(_read(tree / CLASS_FILE), _read(tree / HELM_VALUES_FILE))
     if tree.is_dir() and not tree.is_symlink():
         for entry in sorted(tree.glob(f"{RETAINED_PREFIX}*.yaml")):
             text = _read(entry)
@@ -130,10 +137,6 @@ def read_disk(tree: Path) -> Disk:
             for name, obj in classes_in(text).items():
                 if entry.name == retained_file(name):
                     disk.retained[name] = obj
-    values = _documents(_read(tree / HELM_VALUES_FILE))
-    nfs = values[0].get("nfs") if values else None
-    if isinstance(nfs, dict):
-        disk.export = (nfs.get("server"), nfs.get("path"))
     return disk
 
 
@@ -187,50 +190,76 @@ def immutable_changes(
 def guarded_render(doc: Document, model: Model, tree: Path, options: Options) -> Guarded:
     """Render the tree of doc, refusing what the cluster would refuse (InvalidValues)."""
     disk = read_disk(tree)
-    engine = model.values["gitops"]["engine"]
     name = model.names.storage_class
+    retained = {key: obj for key, obj in disk.retained.items() if key != name}
+    files = render(model, retained=_views(retained))
+    problems = _export_problems(doc, model, disk, files, options)
     notes: list[str] = []
-    retained = dict(disk.retained)
-    for old_name, obj in disk.current.items():
-        if old_name != name:
-            retained[old_name] = obj
-            notes.append(
-                f"{tree}: StorageClass {old_name} renamed to {name}: {old_name} stays rendered, "
-                f"not default, in {retained_file(old_name)} (its volumes need it to be deleted); "
-                "delete that file and render again once no PersistentVolume uses it"
-            )
-    before = disk.current.get(name) or retained.get(name)
-    retained.pop(name, None)  # renamed back: the current class takes over
-    kept = [view for view in (retained_view(retained[k]) for k in sorted(retained)) if view]
-    files = render(model, retained=kept)
-    problems = _export_problems(doc, model, disk, options)
-    if before is not None:
-        after = classes_in(files[CLASS_FILE])[name]
-        for _, old, new in immutable_changes(before, after, ("mountOptions",)):
-            notes.append(
-                f"{tree / CLASS_FILE}: StorageClass {name}: mountOptions {_shown(old)} -> "
-                f"{_shown(new)}; Kubernetes updates this field in place: volumes provisioned from "
-                "now on get the new options, existing volumes keep theirs (each "
-                "PersistentVolume holds its own copy)"
-            )
-        changes = immutable_changes(before, after)
-        if changes and not options.allow_recreate:
-            problems += [_class_problem(doc, model, tree, *change) for change in changes]
-        elif changes:
-            files = render(model, retained=kept, recreate=RECREATE[engine])
-            notes.append(_recreate_note(tree, name, engine, changes))
-        elif options.check and disk.class_text != files[CLASS_FILE] and RECREATE[engine]:
-            # The commit of an --allow-recreate render is what CI checks: accept it as rendered.
-            forced = render(model, retained=kept, recreate=RECREATE[engine])
-            if forced[CLASS_FILE] == disk.class_text:
-                files = forced
-                notes.append(
-                    f"{tree / CLASS_FILE}: StorageClass {name} carries the one-shot recreate "
-                    "mechanism of render --allow-recreate; the next render drops it"
-                )
+    if disk.class_text is not None and files[CLASS_FILE] != disk.class_text:
+        # Only a class that differs is parsed: a re-render of an unchanged fleet parses nothing.
+        files, notes, found = _check_classes(doc, model, tree, options, disk, retained, files)
+        problems += found
     if problems:
         raise InvalidValues(problems)
     return Guarded(files, notes)
+
+
+def _views(retained: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    return [view for view in (retained_view(retained[k]) for k in sorted(retained)) if view]
+
+
+def _check_classes(
+    doc: Document,
+    model: Model,
+    tree: Path,
+    options: Options,
+    disk: Disk,
+    retained: dict[str, dict[str, Any]],
+    files: dict[str, str],
+) -> tuple[dict[str, str], list[str], list[Problem]]:
+    engine = model.values["gitops"]["engine"]
+    name = model.names.storage_class
+    notes: list[str] = []
+    problems: list[Problem] = []
+    current = disk.current()
+    renamed = sorted(old for old in current if old != name)
+    for old_name in renamed:
+        retained[old_name] = current[old_name]
+        notes.append(
+            f"{tree}: StorageClass {old_name} renamed to {name}: {old_name} stays rendered, "
+            f"not default, in {retained_file(old_name)} (its volumes need it to be deleted); "
+            "delete that file and render again once no PersistentVolume uses it"
+        )
+    kept = _views(retained)
+    if renamed:
+        files = render(model, retained=kept)
+    before = current.get(name) or disk.retained.get(name)
+    if before is None:
+        return files, notes, problems
+    after = classes_in(files[CLASS_FILE])[name]
+    for _, old, new in immutable_changes(before, after, ("mountOptions",)):
+        notes.append(
+            f"{tree / CLASS_FILE}: StorageClass {name}: mountOptions {_shown(old)} -> "
+            f"{_shown(new)}; Kubernetes updates this field in place: volumes provisioned from "
+            "now on get the new options, existing volumes keep theirs (each "
+            "PersistentVolume holds its own copy)"
+        )
+    changes = immutable_changes(before, after)
+    if changes and not options.allow_recreate:
+        problems += [_class_problem(doc, model, tree, *change) for change in changes]
+    elif changes:
+        files = render(model, retained=kept, recreate=RECREATE[engine])
+        notes.append(_recreate_note(tree, name, engine, changes))
+    elif options.check and RECREATE[engine]:
+        # The commit of an --allow-recreate render is what CI checks: accept it as rendered.
+        forced = render(model, retained=kept, recreate=RECREATE[engine])
+        if forced[CLASS_FILE] == disk.class_text:
+            files = forced
+            notes.append(
+                f"{tree / CLASS_FILE}: StorageClass {name} carries the one-shot recreate "
+                "mechanism of render --allow-recreate; the next render drops it"
+            )
+    return files, notes, problems
 
 
 def _shown(value: Any) -> str:
@@ -287,11 +316,16 @@ def _recreate_note(tree: Path, name: str, engine: str, changes: list[tuple[str, 
     return f"{tree / CLASS_FILE}: StorageClass {name} is re-created ({fields} changed): {how}"
 
 
-def _export_problems(doc: Document, model: Model, disk: Disk, options: Options) -> list[Problem]:
-    if disk.export is None or options.allow_export_change:
+def _export_problems(
+    doc: Document, model: Model, disk: Disk, files: dict[str, str], options: Options
+) -> list[Problem]:
+    if options.allow_export_change or disk.values_text in (None, files[HELM_VALUES_FILE]):
+        return []
+    export = disk.export()
+    if export is None:
         return []
     nfs = model.values["nfs"]
-    old_server, old_path = disk.export
+    old_server, old_path = export
     if (old_server, old_path) == (nfs["server"], nfs["path"]):
         return []
     key = "server" if old_server != nfs["server"] else "path"

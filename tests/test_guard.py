@@ -397,3 +397,30 @@ def test_changes_compare_with_api_defaults() -> None:
     ]
     assert immutable_changes(old, {**same, "mountOptions": None}, ("mountOptions",)) == []
     assert immutable_changes(old, {**same, "mountOptions": ["hard"]}) == [], "not immutable"
+
+
+def test_allow_recreate_adds_nothing_when_no_immutable_field_changes(repo: Path) -> None:
+    write_values(repo)
+    assert render().exit_code == 0
+    write_values(repo, "storageClass:\n  default: false\n")
+    result = render("--allow-recreate")
+    assert result.exit_code == 0 and result.stderr == ""
+    assert FORCE_FLUX not in (repo / "output" / "homelab" / "storageclass.yaml").read_text()
+
+
+def test_check_accepts_the_mechanism_only_on_an_otherwise_current_class(repo: Path) -> None:
+    write_values(repo)
+    assert render().exit_code == 0
+    path = repo / "output" / "homelab" / "storageclass.yaml"
+    text = path.read_text()
+    # Hand-added to a class the values do not change: not what --allow-recreate renders.
+    forced = text.replace(
+        'is-default-class: "true"\n',
+        'is-default-class: "true"\n    kustomize.toolkit.fluxcd.io/force: enabled\n',
+    )
+    assert forced != text
+    path.write_text(forced)
+    check = run("render", "--check", "values/homelab.yaml", "--output-dir", "output")
+    assert check.exit_code == 1, "the one-shot comment is missing: drift"
+    assert "+    kustomize.toolkit.fluxcd.io/force: enabled" not in check.stdout
+    assert "-    kustomize.toolkit.fluxcd.io/force: enabled" in check.stdout
