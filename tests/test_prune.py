@@ -59,19 +59,10 @@ def test_make_render_after_deleting_a_values_file_removes_its_tree_and_says_so(
     fleet: Path,
 ) -> None:
     args = make_render_args()
-    assert args == [
-        "render",
-        "--prune",
-        "values/homelab.yaml",
-        "values/lab.yaml",
-        "values/office.yaml",
-        "--output-dir",
-        "output",
-    ]
+    assert args == ["render", "--prune", "values", "--output-dir", "output"]
     lab_files = sorted(p.name for p in (fleet / "output" / "lab").iterdir())
     (fleet / "values" / "lab.yaml").unlink()
-    # What make render then runs: the values files that are left. No terminal here.
-    args.remove("values/lab.yaml")
+    # What make render then runs, without a terminal.
     result = subprocess.run(
         [sys.executable, "-m", "generator", *args],
         cwd=fleet,
@@ -97,7 +88,7 @@ def test_a_cluster_renamed_in_its_values_file_is_an_orphan(fleet: Path) -> None:
     result = run("render", "--check", "--prune", "values/homelab.yaml", "--output-dir", "output")
     assert result.exit_code == 1
     assert "+++ /dev/null\n" in result.stdout
-    assert result.stderr.startswith("nfs-gitops: output is stale for output/lab; run make render")
+    assert result.stderr.startswith("nfs-gitops: output is stale for output/lab; run ")
     result = run("render", "--prune", "values", "--output-dir", "output")
     assert result.exit_code == 0, result.output
     assert "pruned output/lab: values/lab.yaml now renders cluster lab2;" in result.stderr
