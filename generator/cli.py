@@ -101,6 +101,99 @@ def init(
 
 
 @cli.command()
+@click.argument(
+    "helm_values", metavar="HELM_VALUES", type=click.Path(dir_okay=False, path_type=Path)
+)
+@click.option("--release", required=True, help="Name of the manual Helm release.")
+@click.option(
+    "--namespace", "release_namespace", required=True, help="Namespace of the manual release."
+)
+@click.option(
+    "--class",
+    "storage_class",
+    help="Name of the StorageClass the release made.  [default: the release's, or nfs-client]",
+)
+@click.option("--cluster", required=True, help="Cluster name (DNS-1123 label).")
+@click.option(
+    "--target-namespace",
+    default="nfs-provisioner",
+    show_default=True,
+    help="Namespace the tree runs the provisioner in (not the manual release's).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="flux",
+    show_default=True,
+    help="GitOps engine that delivers the tree.",
+)
+@click.option("--repo-url", help="Git repository that holds output/ (needed by --engine argocd).")
+@click.option(
+    "--default-class/--no-default-class",
+    default=True,
+    show_default=True,
+    help="Annotate the class as the cluster's default (as `kubectl patch` did by hand).",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to create.  [default: values/CLUSTER.yaml]",
+)
+def adopt(
+    helm_values: Path,
+    release: str,
+    release_namespace: str,
+    storage_class: str | None,
+    cluster: str,
+    target_namespace: str,
+    engine: str,
+    repo_url: str | None,
+    default_class: bool,
+    output: Path | None,
+) -> None:
+    """Write a values file that takes over a manual `helm install` of the provisioner, and
+    print the takeover runbook.
+
+    HELM_VALUES is what `helm get values RELEASE -n NAMESPACE -o yaml` (or with --all) printed.
+    The tree keeps the release name, class name and provisioner name, so existing volumes keep
+    their provisioner. Chart values it cannot map are listed on stderr ("not mapped: ..."); the
+    file is validated before it is written and never overwrites one.
+    """
+    from generator.adopt import Request
+    from generator.adopt import adopt as adopt_release
+    from generator.runbook import runbook
+    from generator.scaffold import schema_reference
+
+    if engine == "argocd" and not repo_url:
+        raise click.UsageError("--engine argocd needs --repo-url (where Argo CD reads output/)")
+    if target_namespace == release_namespace:
+        raise click.UsageError(
+            f"--target-namespace must differ from the release's namespace ({release_namespace}): "
+            "the runbook retires the manual release after the tree's provisioner runs"
+        )
+    target = output if output is not None else Path("values") / f"{cluster}.yaml"
+    request = Request(
+        helm_values=helm_values,
+        release=release,
+        namespace=release_namespace,
+        storage_class=storage_class,
+        cluster=cluster,
+        target=target,
+        target_namespace=target_namespace,
+        engine=engine,
+        repo_url=repo_url,
+        default_class=default_class,
+    )
+    result = adopt_release(request, schema_reference(target))
+    click.echo(f"wrote {target}", err=True)
+    for key in result.adoption.not_mapped:
+        click.echo(f"not mapped: {key}", err=True)
+    for change in result.adoption.changed:
+        click.echo(f"changed: {change}", err=True)
+    click.echo(runbook(result.takeover), nl=False)
+
+
+@cli.command()
 @click.argument("values", nargs=-1, required=True, type=VALUES)
 @format_option
 def validate(values: tuple[Path, ...]) -> None:

@@ -1,0 +1,465 @@
+"""`nfs-gitops adopt`: a values file whose tree keeps the names a manual `helm install` used.
+
+Input: what `helm get values RELEASE -n NS -o yaml` (optionally `--all`) prints, plus the release,
+its namespace and the StorageClass name. Every chart value is either mapped to a values key,
+known to change nothing the takeover needs (a chart default, or an object the tree renders
+itself), or listed as not mapped. The StorageClass fields Kubernetes never lets change
+(provisioner, parameters, reclaimPolicy, volumeBindingMode) come out exactly as the chart
+rendered them, or the value is refused with its place in the helm file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.errors import InvalidValues, Problem
+from generator.load import Document, JsonPath, format_path, load_bytes
+from generator.model import CHART_NAME, build_model
+from generator.runbook import Takeover
+from generator.yamlsafe import block, scalar
+
+HelmPath = tuple[str, ...]
+# Namespaces a tree never declares or places objects in (see README, "Checks"): a release found
+# there is retired after the takeover instead of being upgraded in place.
+RESERVED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease", "flux-system")
+
+
+def _empty(value: Any) -> bool:
+    return value in (None, "", [], {}, False)
+
+
+def _equals(*accepted: Any) -> Callable[[Any], bool]:
+    return lambda value: value in accepted
+
+
+# Chart values that need no key in our values file when they hold these values: chart defaults
+# the tree renders the same way, or objects the tree renders itself (class, RBAC, account).
+HARMLESS: dict[HelmPath, Callable[[Any], bool]] = {
+    ("storageClass", "create"): lambda value: True,
+    ("storageClass", "annotations"): _empty,
+    ("storageClass", "allowVolumeExpansion"): lambda value: True,  # mutable; reported as changed
+    ("storageClass", "defaultClass"): lambda value: True,  # mutable; follows --default-class
+    ("rbac", "create"): lambda value: True,
+    ("serviceAccount", "create"): lambda value: True,
+    ("serviceAccount", "name"): _empty,
+    ("serviceAccount", "annotations"): _empty,
+    ("podSecurityPolicy", "enabled"): _empty,
+    ("strategyType",): _equals("Recreate"),
+    ("imagePullSecrets",): _empty,
+    ("podDisruptionBudget", "enabled"): _empty,
+    ("podDisruptionBudget", "maxUnavailable"): lambda value: True,  # read only when enabled
+    ("nameOverride",): _empty,
+    ("fullnameOverride",): _empty,
+    ("priorityClassName",): _empty,
+    ("buildMode",): _empty,
+    ("podAnnotations",): _empty,
+    ("podSecurityContext",): _empty,
+    ("securityContext",): _empty,
+    ("nodeSelector",): _empty,
+    ("affinity",): _empty,
+    ("tolerations",): _empty,
+    ("labels",): _empty,
+    ("resources",): _empty,  # none set: the tree's small requests and limits apply
+}
+# Read by the chart only for the root PV/PVC it makes when nfs.mountOptions is set.
+ROOT_VOLUME_DEFAULTS: dict[HelmPath, Any] = {
+    ("nfs", "volumeName"): f"{CHART_NAME}-root",
+    ("nfs", "reclaimPolicy"): "Retain",
+    ("storageClass", "accessModes"): "ReadWriteOnce",
+}
+# Chart value -> values key, copied as they are (the schema and checks judge them).
+DIRECT: dict[HelmPath, tuple[str, ...]] = {
+    ("nfs", "server"): ("nfs", "server"),
+    ("nfs", "path"): ("nfs", "path"),
+    ("nfs", "mountOptions"): ("nfs", "mountOptions"),
+    ("storageClass", "reclaimPolicy"): ("storageClass", "reclaimPolicy"),
+    ("storageClass", "volumeBindingMode"): ("storageClass", "volumeBindingMode"),
+    ("storageClass", "onDelete"): ("storageClass", "onDelete"),
+    ("storageClass", "pathPattern"): ("storageClass", "pathPattern"),
+    ("replicaCount",): ("provisioner", "replicas"),
+    ("image", "repository"): ("provisioner", "image", "repository"),
+    ("image", "tag"): ("provisioner", "image", "tag"),
+    ("image", "pullPolicy"): ("provisioner", "image", "pullPolicy"),
+    ("leaderElection", "enabled"): ("provisioner", "leaderElection"),
+    ("resources",): ("provisioner", "resources"),
+}
+HANDLED = {
+    ("storageClass", "name"),
+    ("storageClass", "archiveOnDelete"),
+    ("storageClass", "provisionerName"),
+}
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the operator read off the cluster, and where the values file goes."""
+
+    helm_values: Path
+    release: str
+    namespace: str
+    storage_class: str | None
+    cluster: str
+    target: Path
+    target_namespace: str
+    engine: str
+    repo_url: str | None
+    default_class: bool
+
+
+@dataclass
+class Adoption:
+    """The values to write, where each came from in the helm file, and what was left behind."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    origin: dict[str, HelmPath] = field(default_factory=dict)  # values field -> helm key
+    not_mapped: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    manual_names: dict[str, str] = field(default_factory=dict)  # kind -> name the chart used
+    chart_had_class: bool = True
+
+    def put(self, path: tuple[str, ...], value: Any, source: HelmPath | None) -> None:
+        node = self.values
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = value
+        if source is not None:
+            self.origin[format_path(path)] = source
+
+
+def leaves(data: Any, path: HelmPath = ()) -> list[tuple[HelmPath, Any]]:
+    """Every chart value by key path; a mapping the chart reads whole (resources) stays whole."""
+    if isinstance(data, dict) and data and path not in DIRECT:
+        out: list[tuple[HelmPath, Any]] = []
+        for key, value in data.items():
+            out.extend(leaves(value, (*path, str(key))))
+        return out
+    return [(path, data)]
+
+
+def chart_fullname(release: str, helm: dict[str, Any]) -> str:
+    """The chart's fullname rule (its _helpers.tpl): fullnameOverride, else the release when it
+    contains the chart name (or nameOverride), else <release>-<name>; 63 characters at most."""
+    override = helm.get("fullnameOverride")
+    if isinstance(override, str) and override:
+        return override[:63].rstrip("-")
+    name = helm.get("nameOverride") or CHART_NAME
+    name = name if isinstance(name, str) else CHART_NAME
+    full = release if name in release else f"{release}-{name}"
+    return full[:63].rstrip("-")
+
+
+def _get(data: dict[str, Any], path: HelmPath) -> Any:
+    node: Any = data
+    for part in path:
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _show(value: Any) -> str:
+    text = block(value).strip() if not isinstance(value, (dict, list)) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def map_values(doc: Document, request: Request) -> Adoption:
+    """Map the helm values onto our values; raise InvalidValues located in the helm file."""
+    helm = doc.data
+    problems: list[Problem] = []
+    adoption = Adoption()
+
+    def fail(path: HelmPath, message: str, code: str, *, key: bool = False) -> None:
+        problems.append(doc.problem(path, message, code, key=key))
+
+    if "USER-SUPPLIED VALUES" in helm or "COMPUTED VALUES" in helm:
+        header = "USER-SUPPLIED VALUES" if "USER-SUPPLIED VALUES" in helm else "COMPUTED VALUES"
+        fail(
+            (header,),
+            "this is helm's table output; run helm get values with -o yaml",
+            "adopt-helm-format",
+            key=True,
+        )
+        raise InvalidValues(problems)
+    server = _get(helm, ("nfs", "server"))
+    if not isinstance(server, str) or not server:
+        fail(
+            ("nfs", "server"),
+            "missing: the chart's release cannot run without it",
+            "adopt-no-values",
+        )
+    fullname = chart_fullname(request.release, helm)
+    mount_options = _get(helm, ("nfs", "mountOptions"))
+    for path, value in leaves(helm):
+        if path in DIRECT:
+            if path == ("resources",) and _empty(value):
+                continue
+            if path == ("nfs", "mountOptions") and value is None:
+                continue
+            adoption.put(DIRECT[path], value, path)
+        elif path in HANDLED:
+            continue
+        elif path in ROOT_VOLUME_DEFAULTS:
+            if (
+                _empty(mount_options)
+                or value == ROOT_VOLUME_DEFAULTS[path]
+                or value == [ROOT_VOLUME_DEFAULTS[path]]
+            ):
+                continue
+            adoption.not_mapped.append(f"{format_path(path)} ({_show(value)})")
+        elif path in HARMLESS and HARMLESS[path](value):
+            continue
+        else:
+            adoption.not_mapped.append(f"{format_path(path)} ({_show(value)})")
+
+    adoption.chart_had_class = _get(helm, ("storageClass", "create")) is not False
+    chart_class = _get(helm, ("storageClass", "name"))
+    if chart_class is not None and not isinstance(chart_class, str):
+        fail(("storageClass", "name"), "must be a string", "adopt-value-type")
+    if (
+        request.storage_class
+        and isinstance(chart_class, str)
+        and chart_class != request.storage_class
+    ):
+        fail(
+            ("storageClass", "name"),
+            f"the release's class is {chart_class!r} but --class says {request.storage_class!r}",
+            "adopt-class-mismatch",
+        )
+    class_name = request.storage_class or (chart_class if isinstance(chart_class, str) else None)
+    adoption.put(
+        ("storageClass", "name"),
+        class_name or "nfs-client",
+        ("storageClass", "name") if chart_class is not None else None,
+    )
+
+    archive = _get(helm, ("storageClass", "archiveOnDelete"))
+    # The chart writes "{{ archiveOnDelete }}": the parameter is Go's text of the value. The tree
+    # writes "true" or "false", so only values printing as those keep the class unchanged.
+    if archive is not None:
+        if archive in (True, "true"):
+            adoption.put(
+                ("storageClass", "archiveOnDelete"), True, ("storageClass", "archiveOnDelete")
+            )
+        elif archive in (False, "false"):
+            adoption.put(
+                ("storageClass", "archiveOnDelete"), False, ("storageClass", "archiveOnDelete")
+            )
+        else:
+            fail(
+                ("storageClass", "archiveOnDelete"),
+                f"{_show(archive)} is not true or false; the class's parameter cannot be kept "
+                "(StorageClass parameters are immutable)",
+                "adopt-archive-on-delete",
+            )
+
+    pinned = _get(helm, ("storageClass", "provisionerName"))
+    if pinned is not None and not isinstance(pinned, str):
+        fail(("storageClass", "provisionerName"), "must be a string", "adopt-value-type")
+    provisioner = pinned if isinstance(pinned, str) and pinned else f"cluster.local/{fullname}"
+    adoption.put(
+        ("storageClass", "provisionerName"),
+        provisioner,
+        ("storageClass", "provisionerName") if pinned else None,
+    )
+    adoption.put(("storageClass", "default"), request.default_class, None)
+    if _get(helm, ("storageClass", "allowVolumeExpansion")) is not False:
+        adoption.changed.append(
+            "storageClass.allowVolumeExpansion: true -> false (a mutable field: the provisioner "
+            "cannot resize volumes)"
+        )
+    if _get(helm, ("leaderElection", "enabled")) is None and request_replicas(helm) == 1:
+        adoption.changed.append(
+            "leaderElection.enabled: true -> false (one replica with the Recreate strategy "
+            "never runs twice)"
+        )
+    adoption.manual_names = {
+        "ServiceAccount": _account(helm, fullname),
+        "ClusterRole": f"{fullname}-runner",
+        "ClusterRoleBinding": f"run-{fullname}",
+        "Role": f"leader-locking-{fullname}",
+        "RoleBinding": f"leader-locking-{fullname}",
+        "Deployment": fullname,
+    }
+    if problems:
+        raise InvalidValues(problems)
+    return adoption
+
+
+def request_replicas(helm: dict[str, Any]) -> Any:
+    replicas = helm.get("replicaCount", 1)
+    return 1 if replicas is None else replicas
+
+
+def _account(helm: dict[str, Any], fullname: str) -> str:
+    name = _get(helm, ("serviceAccount", "name"))
+    return name if isinstance(name, str) and name else fullname
+
+
+def values_text(adoption: Adoption, request: Request, schema_ref: str) -> str:
+    """The values file: the keys adopt fills in, each written by the YAML-safe writer."""
+    values: dict[str, Any] = {
+        "cluster": request.cluster,
+        "namespace": request.target_namespace,
+        "nfs": _ordered(adoption.values.get("nfs", {}), ("server", "path", "mountOptions")),
+        "storageClass": adoption.values["storageClass"],
+        "chart": {"releaseName": request.release},
+    }
+    if "provisioner" in adoption.values:
+        values["provisioner"] = adoption.values["provisioner"]
+    gitops: dict[str, Any] = {"engine": request.engine}
+    if request.repo_url:
+        gitops["repoURL"] = request.repo_url
+    values["gitops"] = gitops
+    lines = [
+        f"# yaml-language-server: $schema={schema_ref}",
+        f"# nfs-gitops values of cluster {request.cluster}, written by `nfs-gitops adopt` from",
+        f"# the values of Helm release {request.release} (namespace {request.namespace}).",
+        "# The tree keeps the release's name, class name and provisioner name, so existing",
+        "# volumes keep their provisioner. Follow the takeover runbook adopt printed before the",
+        "# first commit.",
+    ]
+    for key, value in values.items():
+        lines.append(f"{scalar(key)}:{block(value, 2)}")
+    return "\n".join(lines) + "\n"
+
+
+def _ordered(mapping: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
+    return {key: mapping[key] for key in (*order, *mapping) if key in mapping}
+
+
+def relocate(problems: list[Problem], adoption: Adoption, doc: Document) -> list[Problem]:
+    """Name a problem found in the values about to be written at its place in the helm file,
+    when the value came from there (the generated file does not exist yet)."""
+    out = []
+    for problem in problems:
+        source = _source(problem.field, adoption)
+        if source is None:  # a value adopt chose (an option, a derived name): name the key
+            message = f"in the values adopt would write: {problem.message}"
+            out.append(Problem(doc.file, 1, 1, problem.field, message, problem.code))
+            continue
+        line, column = doc.locate(source)
+        out.append(
+            Problem(doc.file, line, column, format_path(source), problem.message, problem.code)
+        )
+    return out
+
+
+def _source(field_name: str, adoption: Adoption) -> JsonPath | None:
+    best = None
+    for values_field, helm_path in adoption.origin.items():
+        inside = field_name.startswith((values_field + ".", values_field + "["))
+        longer = best is None or len(values_field) > len(best[0])
+        if (field_name == values_field or inside) and longer:
+            best = (values_field, helm_path)
+    if best is None:
+        return None
+    values_field, helm_path = best
+    rest = field_name[len(values_field) :]
+    return _extend(helm_path, rest)
+
+
+def _extend(path: HelmPath, rest: str) -> JsonPath:
+    """helm path + the trailing `.key` / `[n]` parts of a values field."""
+    out: list[str | int] = list(path)
+    token = ""
+    i = 0
+    while i < len(rest):
+        char = rest[i]
+        if char == ".":
+            if token:
+                out.append(token)
+            token = ""
+        elif char == "[":
+            if token:
+                out.append(token)
+            token = ""
+            end = rest.index("]", i)
+            inner = rest[i + 1 : end]
+            out.append(int(inner) if inner.isdigit() else inner.strip('"'))
+            i = end
+        else:
+            token += char
+        i += 1
+    if token:
+        out.append(token)
+    return tuple(out)
+
+
+def load_helm_values(raw: bytes, name: str) -> Document:
+    """The helm file as a located document; `null` (no user-supplied values) is refused."""
+    if raw.strip() in (b"null", b"{}"):
+        raise InvalidValues(
+            [
+                Problem(
+                    name,
+                    1,
+                    1,
+                    "(root)",
+                    "no values: the chart needs at least nfs.server",
+                    "adopt-no-values",
+                )
+            ]
+        )
+    return load_bytes(raw, name)
+
+
+@dataclass(frozen=True)
+class Result:
+    text: str  # the values file written
+    adoption: Adoption
+    takeover: Takeover
+
+
+def adopt(request: Request, schema_ref: str) -> Result:
+    """Map, validate (as render will read the file) and write; the runbook's facts returned.
+    Nothing is written when anything is refused."""
+    from generator.pipeline import display_name, validate_new
+    from generator.scaffold import write_new
+
+    name = display_name(request.helm_values)
+    try:
+        raw = request.helm_values.read_bytes()
+    except OSError as exc:
+        raise InvalidValues(
+            [Problem(name, 1, 1, "(root)", f"cannot read: {exc.strerror}", "file-unreadable")]
+        ) from None
+    doc = load_helm_values(raw, name)
+    adoption = map_values(doc, request)
+    text = values_text(adoption, request, schema_ref)
+    try:
+        model = build_model(validate_new(text.encode("utf-8"), request.target).data, name)
+    except InvalidValues as exc:
+        raise InvalidValues(relocate(exc.problems, adoption, doc)) from None
+    names = model.names
+    manual = adoption.manual_names
+    tree = {
+        "StorageClass": names.storage_class,
+        "ClusterRole": names.cluster_role,
+        "ClusterRoleBinding": names.cluster_role_binding,
+    }
+    shared = {"StorageClass": names.storage_class}
+    if _get(doc.data, ("rbac", "create")) is not False:
+        for kind in ("ClusterRole", "ClusterRoleBinding"):
+            if manual[kind] == tree[kind]:
+                shared[kind] = tree[kind]
+    write_new(request.target, text)
+    takeover = Takeover(
+        release=request.release,
+        namespace=request.namespace,
+        cluster=request.cluster,
+        engine=request.engine,
+        values_file=display_name(request.target),
+        output_dir="output",
+        tree_namespace=names.namespace,
+        provisioner=names.provisioner,
+        chart_repository=model.values["chart"]["repository"],
+        chart_version=model.values["chart"]["version"],
+        application=names.application,
+        flux_kustomization=names.flux_kustomization,
+        shared=shared,
+        root_volume=f"pv-{manual['Deployment']}" if model.values["nfs"]["mountOptions"] else None,
+    )
+    return Result(text, adoption, takeover)
