@@ -18,6 +18,7 @@ from generator.lock import DEFAULT_TIMEOUT
 from generator.report import chosen_format, format_option, report_error, report_ok
 
 if TYPE_CHECKING:
+    from generator.load import Document
     from generator.write import TreeChanges
 
 VALUES = click.Path(exists=False, dir_okay=True, path_type=Path)  # a folder: its cluster files
@@ -202,6 +203,25 @@ def validate(values: tuple[Path, ...]) -> None:
 
     docs = load_valid(values)
     click.echo(f"{len(docs)} values file(s) valid", err=True)
+    for note in default_class_notes(docs):
+        click.echo(note, err=True)
+
+
+def default_class_notes(docs: Iterable[Document]) -> list[str]:
+    """A second default class makes class-less claims land on whichever is newest: say so for
+    every cluster whose tree annotates its class as the default."""
+    from generator.model import build_model
+
+    notes = []
+    for doc in docs:
+        model = build_model(doc.data, doc.file)
+        if model.values["storageClass"]["default"]:
+            notes.append(
+                f"note: {model.names.cluster}: {model.names.storage_class} becomes the default "
+                "StorageClass; remove the default annotation from any other class (k3s "
+                'local-path, a cloud\'s default): README, "Another default class"'
+            )
+    return notes
 
 
 @cli.command()

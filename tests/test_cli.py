@@ -47,7 +47,15 @@ def test_every_property_is_described_and_defaulted_or_required() -> None:
 
 def test_validate_ok_and_problems(values_file: Path) -> None:
     code, _, err = run("validate", str(values_file))
-    assert (code, err) == (0, "1 values file(s) valid\n")
+    assert (code, err) == (
+        0,
+        "1 values file(s) valid\n"
+        "note: homelab: nfs-client becomes the default StorageClass; remove the default "
+        "annotation from any other class (k3s local-path, a cloud's default): README, \"Another "
+        'default class"\n',
+    )
+    values_file.write_text(MINIMAL + "storageClass:\n  default: false\n")
+    assert run("validate", str(values_file))[2] == "1 values file(s) valid\n"
     bad = values_file.with_name("bad.yaml")
     bad.write_text(MINIMAL.replace("192.168.169.3", "999.1.1.1") + "storageclass: {}\n")
     code, _, err = run("validate", str(values_file), str(bad))
