@@ -48,7 +48,6 @@ HARMLESS: dict[HelmPath, Callable[[Any], bool]] = {
     ("serviceAccount", "annotations"): _empty,
     ("podSecurityPolicy", "enabled"): _empty,
     ("strategyType",): _equals("Recreate"),
-    ("imagePullSecrets",): _empty,
     ("podDisruptionBudget", "enabled"): _empty,
     ("podDisruptionBudget", "maxUnavailable"): lambda value: True,  # read only when enabled
     ("nameOverride",): _empty,
@@ -201,6 +200,9 @@ def map_values(doc: Document, request: Request) -> Adoption:
             adoption.put(DIRECT[path], value, path)
         elif path in HANDLED:
             continue
+        elif path == ("imagePullSecrets",) and _secret_names(value) is not None:
+            if value:
+                adoption.put(("images", "pullSecrets"), _secret_names(value), path)
         elif path in ROOT_VOLUME_DEFAULTS:
             if (
                 _empty(mount_options)
@@ -288,6 +290,15 @@ def map_values(doc: Document, request: Request) -> Adoption:
     return adoption
 
 
+def _secret_names(value: Any) -> list[str] | None:
+    """The chart's imagePullSecrets ([{name: x}]) as names, or None when not of that shape."""
+    if not isinstance(value, list):
+        return None
+    if all(isinstance(item, dict) and list(item) == ["name"] for item in value):
+        return [item["name"] for item in value]
+    return None
+
+
 def request_replicas(helm: dict[str, Any]) -> Any:
     replicas = helm.get("replicaCount", 1)
     return 1 if replicas is None else replicas
@@ -307,8 +318,9 @@ def values_text(adoption: Adoption, request: Request, schema_ref: str) -> str:
         "storageClass": adoption.values["storageClass"],
         "chart": {"releaseName": request.release},
     }
-    if "provisioner" in adoption.values:
-        values["provisioner"] = adoption.values["provisioner"]
+    for key in ("provisioner", "images"):
+        if key in adoption.values:
+            values[key] = adoption.values[key]
     gitops: dict[str, Any] = {"engine": request.engine}
     if request.repo_url:
         gitops["repoURL"] = request.repo_url

@@ -335,6 +335,21 @@ def node_selector(doc: Document) -> Iterator[Problem]:
 
 
 @check
+def pull_secrets(doc: Document) -> Iterator[Problem]:
+    names = lookup(doc.data, ("images", "pullSecrets"))
+    if not isinstance(names, list):
+        return
+    for index, name in enumerate(names):
+        if isinstance(name, str) and not is_dns1123_subdomain(name):
+            yield doc.problem(
+                ("images", "pullSecrets", index),
+                "must be a Secret name (DNS-1123 subdomain: lower-case letters, digits, '-' "
+                "and '.')",
+                "name-dns1123-subdomain",
+            )
+
+
+@check
 def tolerations(doc: Document) -> Iterator[Problem]:
     items = lookup(doc.data, ("nodeInstaller", "tolerations"))
     if not isinstance(items, list):

@@ -84,10 +84,36 @@ class Model:
         chosen = self.values["provisioner"]["leaderElection"]
         return self.values["provisioner"]["replicas"] > 1 if chosen is None else bool(chosen)
 
+    def image(self, *path: str) -> dict[str, Any]:
+        """The image at values path `path`, moved to images.registry when one is set."""
+        image: dict[str, Any] = self.values
+        for part in path:
+            image = image[part]
+        registry = self.values["images"]["registry"]
+        return {**image, "repository": moved(image["repository"], registry)}
+
+    @property
+    def pull_secrets(self) -> list[dict[str, str]]:
+        """images.pullSecrets as a pod spec (and the chart) take them."""
+        return [{"name": name} for name in self.values["images"]["pullSecrets"]]
+
     @property
     def installer_node_selector(self) -> dict[str, str]:
         """The user's node labels, always restricted to Linux nodes."""
         return {**self.values["nodeInstaller"]["nodeSelector"], "kubernetes.io/os": "linux"}
+
+
+def moved(repository: str, registry: str | None) -> str:
+    """repository pulled from `registry` instead: its registry host (the first part when it has
+    a '.' or ':' or is localhost, else Docker Hub's implied one) is replaced."""
+    if not registry:
+        return repository
+    first, slash, rest = repository.partition("/")
+    if slash and ("." in first or ":" in first or first == "localhost"):
+        path = rest
+    else:
+        path = repository if slash else f"library/{repository}"
+    return f"{registry.rstrip('/')}/{path}"
 
 
 def gitops_path(values: dict[str, Any]) -> str:

@@ -323,3 +323,14 @@ def test_the_tree_never_goes_in_the_release_namespace(workdir: Path) -> None:
     assert result.exit_code == 2
     assert "--target-namespace must differ from the release's namespace" in result.stderr
     assert not (workdir / "values").exists()
+
+
+def test_image_pull_secrets_are_mapped(workdir: Path) -> None:
+    text = SEED + "imagePullSecrets:\n- name: mirror-pull\n"
+    result = adopt(workdir, text, *SEED_ARGS)
+    assert result.exit_code == 0, result.output
+    assert "not mapped" not in result.stderr
+    data = yaml.safe_load((workdir / "values" / "homelab.yaml").read_text())
+    assert data["images"] == {"pullSecrets": ["mirror-pull"]}
+    [chart_values] = rendered(workdir)["helm-values.yaml"]
+    assert chart_values["imagePullSecrets"] == [{"name": "mirror-pull"}]
