@@ -179,8 +179,21 @@ def nfs_path(doc: Document) -> Iterator[Problem]:
 _ASCII_DIGITS = re.compile(r"[0-9]{1,12}")  # str.isdigit() also accepts '²' and '٣'
 
 
+class _Number:
+    """A whole number from low to high, in ASCII digits."""
+
+    def __init__(self, low: int, high: int) -> None:
+        self.low, self.high = low, high
+
+    def __call__(self, text: str) -> bool:
+        return _ASCII_DIGITS.fullmatch(text) is not None and self.low <= int(text) <= self.high
+
+    def __str__(self) -> str:
+        return f"a whole number from {self.low} to {self.high} in ASCII digits"
+
+
 def _number(low: int, high: int) -> Callable[[str], bool]:
-    return lambda text: _ASCII_DIGITS.fullmatch(text) is not None and low <= int(text) <= high
+    return _Number(low, high)
 
 
 def _choice(*options: str) -> Callable[[str], bool]:
@@ -289,7 +302,10 @@ def mount_options(doc: Document) -> Iterator[Problem]:
         elif name in MOUNT_OPTIONS and equals:
             valid = MOUNT_OPTIONS[name]
             if valid is not None and not valid(value):
-                yield doc.problem(path, f"invalid value for {name}: {value!r}", "mount-option")
+                hint = f" ({valid})" if isinstance(valid, _Number) else ""
+                yield doc.problem(
+                    path, f"invalid value for {name}: {value!r}{hint}", "mount-option"
+                )
                 continue
         elif name in FLAGS or name in MOUNT_OPTIONS:
             form = f"{name}=VALUE" if name in MOUNT_OPTIONS else name
@@ -471,14 +487,16 @@ def reserved_namespaces(doc: Document) -> Iterator[Problem]:
         if value in CLUSTER_NAMESPACES:
             why = f"{value!r} belongs to the cluster"
         elif value in engine:
-            why = f"{value!r} is the GitOps engine's namespace ({engine[value]})"
+            why = (
+                f"{value!r} is the GitOps engine's namespace ({engine[value]}), and its pods "
+                "would run beside the engine's"
+            )
         else:
             continue
         yield doc.problem(
             path,
-            f"{why}: the tree would declare it (relabel its Pod Security level, delete it on "
-            "prune) and, for the installer, run a privileged pod beside it; use a namespace "
-            "of its own, such as nfs-provisioner",
+            f"{why}: the tree would own it (declare it, relabel its Pod Security level, delete "
+            "it on prune); use a namespace of its own, such as nfs-provisioner",
             "namespace-reserved",
         )
 
@@ -507,9 +525,8 @@ def chart_reads_back(doc: Document) -> Iterator[Problem]:
         if value.isprintable() and not reads_back(value):  # control characters: their own check
             yield doc.problem(
                 path,
-                f"the chart writes this value unquoted into YAML, and {why_not(value)}; "
-                "avoid ' #', ': ', leading or trailing blanks, a leading YAML indicator "
-                "(* & ! % @ ` | > ' \" [ { ? -) and values that read as yes/no/numbers",
+                f"the chart writes it unquoted into YAML, where {why_not(value)}; avoid ' #', "
+                "': ', outer blanks, a leading YAML indicator and yes/no/number-like values",
                 "chart-unquoted",
             )
 

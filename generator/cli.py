@@ -30,7 +30,10 @@ class NonEmptyPath(click.Path):
         return super().convert(value, param, ctx)
 
 
-VALUES = NonEmptyPath(exists=False, dir_okay=True, path_type=Path)  # a folder: its cluster files
+# Not readable=True: an unreadable file or folder is a located problem (exit 1), not click's.
+VALUES = NonEmptyPath(
+    exists=False, dir_okay=True, readable=False, path_type=Path
+)  # a folder: its cluster files
 
 
 def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:

@@ -9,6 +9,7 @@ every value came from, so a problem points at the file, line and column that is 
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,9 +28,11 @@ def is_cluster_file(path: Path) -> bool:
 
 
 def display_name(path: Path) -> str:
-    """How a values file is named in messages: relative to here when inside."""
+    """How a values file is named in messages: relative to here when inside. The file's own
+    name is kept (a link is named as such, not after its target)."""
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        where = Path(os.path.abspath(path)).parent.resolve() / path.name
+        return where.relative_to(Path.cwd().resolve()).as_posix()
     except (ValueError, OSError):
         return path.as_posix()
 

@@ -66,6 +66,15 @@ def _quote(text: str) -> str:
     return json.dumps(text)
 
 
+def _tag(tag: str) -> str:
+    """A tag as it is written: !!binary rather than tag:yaml.org,2002:binary."""
+    return (
+        "!!" + tag.removeprefix("tag:yaml.org,2002:")
+        if tag.startswith("tag:yaml.org,2002:")
+        else tag
+    )
+
+
 @dataclass
 class Document:
     """A loaded values file: the data and the line/column of every key and value."""
@@ -134,7 +143,7 @@ class _Builder:
             isinstance(node, MappingNode | SequenceNode)
             and node.tag != _COLLECTION_TAGS[type(node)]
         ):
-            self.add(node, path, f"unsupported YAML tag {node.tag}", "yaml-tag")
+            self.add(node, path, f"unsupported YAML tag {_tag(node.tag)}", "yaml-tag")
             return None
         if isinstance(node, MappingNode):
             return self.mapping(node, path, depth)
@@ -179,7 +188,7 @@ class _Builder:
             return node.value
         construct = _SCALAR_TAGS.get(node.tag)
         if construct is None:
-            self.add(node, path, f"unsupported YAML tag {node.tag}", "yaml-tag")
+            self.add(node, path, f"unsupported YAML tag {_tag(node.tag)}", "yaml-tag")
             return None
         try:
             value = construct(node)

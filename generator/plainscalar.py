@@ -64,10 +64,10 @@ def reads_back(text: str) -> bool:
 def why_not(text: str) -> str:
     """What the chart would make of a text that does not read back: for the message."""
     if not go_reads_as_text(text):
-        return "YAML reads it as a boolean, null, number or date, not as this text"
+        return "it reads as a boolean, null, number or date"
     reading = pyyaml_reading(text)
     if isinstance(reading, type):
-        return "it is not a plain YAML value (it breaks the chart's YAML)"
+        return "it is not a plain value (it breaks the chart's YAML)"
     if isinstance(reading, str):
-        return f"YAML reads it back as {reading!r}"
-    return "YAML reads it as a boolean, null, number or date, not as this text"
+        return f"it reads back as {reading!r}"
+    return "it reads as a boolean, null, number or date"
