@@ -532,6 +532,16 @@ def test_alias_is_located_at_its_use(work: Path) -> None:
     )
 
 
+def test_alias_of_a_key_is_located_at_its_use(work: Path) -> None:
+    refused(
+        "a",
+        "cluster: c\nnfs:\n  &k server: nas\n  path: /d\nstorageClass:\n  *k : x\n",
+        'values/a.yaml:6:3: storageClass.server: unknown key "server"; known keys: name, default, '
+        "reclaimPolicy, archiveOnDelete, onDelete, pathPattern, volumeBindingMode, "
+        "provisionerName [schema-unknown-key]",
+    )
+
+
 # --- 9. the same bytes from any working folder --------------------------------------------
 
 
