@@ -297,7 +297,7 @@ def render_tree(data: dict[str, Any], workdir: Path, kustomize: Path) -> list[Ob
     (doc,) = load_valid([values])  # the strategy makes valid files; a refusal fails here
     changes = plan_tree(doc, workdir / "output")
     apply_changes(changes)
-    tree = trees.Tree("generated", changes.tree, values, True, True)
+    tree = trees.Tree("generated", changes.tree, values, True, True, True)
     built, _ = trees.build(kustomize, tree, workdir)
     return built + trees.outside_kustomization(tree, built)
 
