@@ -88,7 +88,7 @@ def cli() -> None:
 @click.option("--repo-url", help="Git repository that holds output/ (needed by --engine argocd).")
 @click.option(
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=NonEmptyPath(dir_okay=False, path_type=Path),
     help="File to create.  [default: values/CLUSTER.yaml]",
 )
 def init(

@@ -523,6 +523,16 @@ def test_empty_output_dir_is_a_usage_error(work: Path) -> None:
     assert result.exit_code == 2 and sorted(os.listdir()) == ["values"]
 
 
+def test_empty_init_output_is_a_usage_error(work: Path) -> None:
+    args = ["init", "--cluster", "x", "--server", "nas", "--path", "/d", "--output", ""]
+    with within(LIMIT):
+        result = CliRunner().invoke(cli, args)
+    assert result.stderr.splitlines()[-1] == (
+        "Error: Invalid value for '--output': must not be empty (it would mean the current folder)"
+    )
+    assert result.exit_code == 2 and sorted(os.listdir()) == ["values"]
+
+
 def test_alias_is_located_at_its_use(work: Path) -> None:
     refused(
         "a",
