@@ -49,8 +49,10 @@ POD_ENV = {
 # Package managers the script may call; the fake roots hold a recording stand-in for each.
 MANAGERS = ("apt-get", "dnf", "yum", "zypper", "apk", "pacman")
 RECORD = "nfs-gitops-test.record"
-# Host programs copied into fake roots: the shell the pod runs, and what scripts there call.
-HOST_TOOLS = {"bin/sh": "sh", "usr/bin/rm": "rm", "usr/bin/chmod": "chmod"}
+# Host programs copied into fake roots, besides the shell: what the script and stand-ins call.
+HOST_TOOLS = {"usr/bin/rm": "rm", "usr/bin/chmod": "chmod"}
+# /bin/sh of each family: dash (Debian, Ubuntu), bash (RHEL, SUSE, Arch), busybox ash (Alpine).
+SHELLS = ("dash", "bash", "busybox")
 
 
 def installer_command(manifest: Path) -> list[str]:
@@ -377,8 +379,20 @@ class StandIn:
 
 
 def _shared_libraries(binary: Path) -> list[Path]:
-    out = subprocess.run(["ldd", str(binary)], capture_output=True, text=True, check=True).stdout
+    # ldd exits 1 on a static binary (busybox-static): no libraries to copy.
+    out = subprocess.run(["ldd", str(binary)], capture_output=True, text=True).stdout
     return [Path(w) for line in out.splitlines() for w in line.split() if w.startswith("/")]
+
+
+def _install_host_tool(root: Path, tool: str, target: str) -> None:
+    found = shutil.which(tool)
+    if found is None:
+        raise FileNotFoundError(
+            f"{tool} not found on this machine (make e2e-installer installs it)"
+        )
+    _copy_host(root, Path(found), target)
+    for library in _shared_libraries(Path(found)):
+        _copy_host(root, library, str(library).lstrip("/"))
 
 
 def _copy_host(root: Path, source: Path, target: str) -> None:
@@ -392,8 +406,10 @@ def fake_root(
     os_release: str | None,
     *,
     managers: dict[str, StandIn] | None = None,
+    shell: str = "dash",
 ) -> Path:
-    """A root holding a shell, the stand-ins given (all of MANAGERS by default) and os-release.
+    """A root holding `shell` as /bin/sh, the stand-ins given (all of MANAGERS by default) and
+    os-release.
 
     /bin and /sbin are real folders here (not merged-/usr links), so a test can place mount.nfs
     in one of them and not on PATH.
@@ -403,13 +419,12 @@ def fake_root(
     # Every node has /dev/null; the script sends errors there.
     os.mknod(root / "dev" / "null", stat.S_IFCHR | 0o666, os.makedev(1, 3))
     (root / "dev" / "null").chmod(0o666)
+    if shell not in SHELLS:
+        raise ValueError(f"shell {shell!r}: one of {SHELLS}")
+    _install_host_tool(root, shell, f"bin/{shell}")
+    (root / "bin" / "sh").symlink_to(shell)  # busybox runs as the applet its name says: sh
     for target, tool in HOST_TOOLS.items():
-        found = shutil.which(tool)
-        if found is None:
-            raise FileNotFoundError(f"{tool} not found on this machine")
-        _copy_host(root, Path(found), target)
-        for library in _shared_libraries(Path(found)):
-            _copy_host(root, library, str(library).lstrip("/"))
+        _install_host_tool(root, tool, target)
     stand_ins = {name: StandIn() for name in MANAGERS} if managers is None else managers
     for name, spec in stand_ins.items():
         script = root / "usr" / "bin" / name

@@ -240,40 +240,41 @@ ZYPPER = ["zypper --non-interactive install nfs-client"]
 APK = ["apk add --no-cache nfs-utils"]
 PACMAN = ["pacman -Sy --noconfirm --needed nfs-utils"]
 
-# (ID, ID_LIKE, PRETTY_NAME as the distribution ships them, package managers absent, recorded)
+# (ID, ID_LIKE, PRETTY_NAME as the distribution ships them, its /bin/sh, package managers absent,
+# commands recorded)
 BRANCHES = [
-    ("debian", None, "Debian GNU/Linux 12 (bookworm)", (), APT),
-    ("ubuntu", "debian", "Ubuntu 24.04.1 LTS", (), APT),
-    ("linuxmint", "ubuntu debian", "Linux Mint 22", (), APT),
-    ("rhel", "fedora", "Red Hat Enterprise Linux 9.4 (Plow)", (), DNF),
-    ("centos", "rhel fedora", "CentOS Stream 9", (), DNF),
-    ("centos", "rhel fedora", "CentOS Linux 7 (Core)", ("dnf",), YUM),
-    ("fedora", None, "Fedora Linux 40 (Server Edition)", (), DNF),
-    ("rocky", "rhel centos fedora", "Rocky Linux 9.4 (Blue Onyx)", (), DNF),
-    ("almalinux", "rhel centos fedora", "AlmaLinux 9.4 (Seafoam Ocelot)", (), DNF),
-    ("ol", "fedora", "Oracle Linux Server 9.4", (), DNF),
-    ("amzn", "fedora", "Amazon Linux 2023.5.20240805", (), DNF),
-    ("amzn", "centos rhel fedora", "Amazon Linux 2", ("dnf",), YUM),
-    ("sles", "suse", "SUSE Linux Enterprise Server 15 SP6", (), ZYPPER),
-    ("opensuse-leap", "suse opensuse", "openSUSE Leap 15.6", (), ZYPPER),
-    ("opensuse-tumbleweed", "opensuse suse", "openSUSE Tumbleweed", (), ZYPPER),
-    ("alpine", None, "Alpine Linux v3.20", (), APK),
-    ("arch", None, "Arch Linux", (), PACMAN),
-    ("manjaro", "arch", "Manjaro Linux", (), PACMAN),
+    ("debian", None, "Debian GNU/Linux 12 (bookworm)", "dash", (), APT),
+    ("ubuntu", "debian", "Ubuntu 24.04.1 LTS", "dash", (), APT),
+    ("linuxmint", "ubuntu debian", "Linux Mint 22", "dash", (), APT),
+    ("rhel", "fedora", "Red Hat Enterprise Linux 9.4 (Plow)", "bash", (), DNF),
+    ("centos", "rhel fedora", "CentOS Stream 9", "bash", (), DNF),
+    ("centos", "rhel fedora", "CentOS Linux 7 (Core)", "bash", ("dnf",), YUM),
+    ("fedora", None, "Fedora Linux 40 (Server Edition)", "bash", (), DNF),
+    ("rocky", "rhel centos fedora", "Rocky Linux 9.4 (Blue Onyx)", "bash", (), DNF),
+    ("almalinux", "rhel centos fedora", "AlmaLinux 9.4 (Seafoam Ocelot)", "bash", (), DNF),
+    ("ol", "fedora", "Oracle Linux Server 9.4", "bash", (), DNF),
+    ("amzn", "fedora", "Amazon Linux 2023.5.20240805", "bash", (), DNF),
+    ("amzn", "centos rhel fedora", "Amazon Linux 2", "bash", ("dnf",), YUM),
+    ("sles", "suse", "SUSE Linux Enterprise Server 15 SP6", "bash", (), ZYPPER),
+    ("opensuse-leap", "suse opensuse", "openSUSE Leap 15.6", "bash", (), ZYPPER),
+    ("opensuse-tumbleweed", "opensuse suse", "openSUSE Tumbleweed", "bash", (), ZYPPER),
+    ("alpine", None, "Alpine Linux v3.20", "busybox", (), APK),
+    ("arch", None, "Arch Linux", "bash", (), PACMAN),
+    ("manjaro", "arch", "Manjaro Linux", "bash", (), PACMAN),
 ]
+Branch = tuple[str, str | None, str, str, tuple[str, ...], list[str]]
 
 
-def branch_id(case: tuple[str, str | None, str, tuple[str, ...], list[str]]) -> str:
-    return case[2]
+def branch_id(case: Branch) -> str:
+    return f"{case[2]} ({case[3]})"
 
 
 @pytest.mark.parametrize("case", BRANCHES, ids=branch_id)
-def test_branch_runs_its_package_manager(
-    work: Path, case: tuple[str, str | None, str, tuple[str, ...], list[str]]
-) -> None:
-    distro_id, like, pretty, absent, commands = case
+def test_branch_runs_its_package_manager(work: Path, case: Branch) -> None:
+    distro_id, like, pretty, shell, absent, commands = case
     present = {name: StandIn() for name in MANAGERS if name not in absent}
-    root = fake_root(work / "root", os_release(distro_id, like, pretty), managers=present)
+    release = os_release(distro_id, like, pretty)
+    root = fake_root(work / "root", release, managers=present, shell=shell)
     assert not has_nfs_client(root)
     result = run(root, COMMAND)
     assert result.returncode == 0, result.lines
@@ -316,21 +317,22 @@ def test_no_os_release_fails_naming_the_switch(work: Path) -> None:
 # ------------------------------------------------------------------------ failures real nodes hit
 
 MISSING = [
-    ("debian", None, "Debian GNU/Linux 12 (bookworm)", ("apt-get",), "apt-get"),
-    ("rocky", "rhel centos fedora", "Rocky Linux 9.4 (Blue Onyx)", ("dnf", "yum"), "dnf or yum"),
-    ("sles", "suse", "SUSE Linux Enterprise Server 15 SP6", ("zypper",), "zypper"),
-    ("alpine", None, "Alpine Linux v3.20", ("apk",), "apk"),
-    ("arch", None, "Arch Linux", ("pacman",), "pacman"),
+    ("debian", None, "Debian GNU/Linux 12 (bookworm)", "dash", ("apt-get",), "apt-get"),
+    ("rocky", "rhel centos fedora", "Rocky Linux 9.4", "bash", ("dnf", "yum"), "dnf or yum"),
+    ("sles", "suse", "SUSE Linux Enterprise Server 15 SP6", "bash", ("zypper",), "zypper"),
+    ("alpine", None, "Alpine Linux v3.20", "busybox", ("apk",), "apk"),
+    ("arch", None, "Arch Linux", "bash", ("pacman",), "pacman"),
 ]
 
 
-@pytest.mark.parametrize("case", MISSING, ids=[c[4] for c in MISSING])
+@pytest.mark.parametrize("case", MISSING, ids=[c[5] for c in MISSING])
 def test_missing_package_manager(
-    work: Path, case: tuple[str, str | None, str, tuple[str, ...], str]
+    work: Path, case: tuple[str, str | None, str, str, tuple[str, ...], str]
 ) -> None:
-    distro_id, like, pretty, absent, named = case
+    distro_id, like, pretty, shell, absent, named = case
     present = {name: StandIn() for name in MANAGERS if name not in absent}
-    root = fake_root(work / "root", os_release(distro_id, like, pretty), managers=present)
+    release = os_release(distro_id, like, pretty)
+    root = fake_root(work / "root", release, managers=present, shell=shell)
     result = run(root, COMMAND)
     assert result.returncode == 1
     assert result.lines == [f"nfs-gitops: {named} not found on {pretty}; {BY_HAND}"]
@@ -356,7 +358,8 @@ def test_mount_nfs_found_on_or_off_path(work: Path, where: str, path: str) -> No
 
 
 def test_read_only_root_on_a_fake_node(work: Path) -> None:
-    root = fake_root(work / "root", os_release("rocky", "rhel centos fedora", "Rocky Linux 9.4"))
+    release = os_release("rocky", "rhel centos fedora", "Rocky Linux 9.4")
+    root = fake_root(work / "root", release, shell="bash")
     view = work / "view"
     view.mkdir()
     with mounted(view, "--bind", str(root)):
@@ -374,7 +377,8 @@ def test_package_manager_fails(work: Path) -> None:
     pretty = "Rocky Linux 9.4 (Blue Onyx)"
     managers = {name: StandIn() for name in MANAGERS}
     managers["dnf"] = StandIn(exit_code=1, output="Error: Failed to download metadata for repo")
-    root = fake_root(work / "root", os_release("rocky", "rhel", pretty), managers=managers)
+    release = os_release("rocky", "rhel", pretty)
+    root = fake_root(work / "root", release, managers=managers, shell="bash")
     result = run(root, COMMAND)
     assert result.returncode == 1
     assert result.lines == [
@@ -390,7 +394,10 @@ def test_package_manager_succeeds_without_mount_nfs(work: Path) -> None:
     managers = {name: StandIn() for name in MANAGERS}
     managers["apk"] = StandIn(installs=False)
     root = fake_root(
-        work / "root", os_release("alpine", None, "Alpine Linux v3.20"), managers=managers
+        work / "root",
+        os_release("alpine", None, "Alpine Linux v3.20"),
+        managers=managers,
+        shell="busybox",
     )
     result = run(root, COMMAND)
     assert result.returncode == 1
