@@ -57,3 +57,4 @@ include mk/crds.mk
 include mk/fuzz.mk
 include mk/e2e.mk
 include mk/helm.mk
+include mk/node-installer.mk
