@@ -302,34 +302,9 @@ def render_tree(data: dict[str, Any], workdir: Path, kustomize: Path) -> list[Ob
     return built + trees.outside_kustomization(tree, built)
 
 
-@pytest.fixture(scope="module")
-def crd_table(crd_dir: Path) -> dict[tuple[str, str], Obj]:
-    """(apiVersion, kind) -> its generated CRD, read once with libyaml (crds.load, pure-Python
-    PyYAML, took some 18 s per call on these CRDs: too slow to repeat per example)."""
-    loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    table: dict[tuple[str, str], Obj] = {}
-    for path in sorted(crd_dir.glob("*.yaml")):
-        for crd in yaml.load_all(path.read_text(encoding="utf-8"), Loader=loader):
-            for version in (crd or {}).get("spec", {}).get("versions", []):
-                if version.get("served"):
-                    spec = crd["spec"]
-                    table[(f"{spec['group']}/{version['name']}", spec["names"]["kind"])] = crd
-    return table
-
-
-def install_crds(kube: Kube, table: dict[tuple[str, str], Obj], objects: list[Obj]) -> None:
-    """Install the CRD of each custom kind among objects that the server does not serve yet."""
-    for api_version, kind in sorted({(o["apiVersion"], o["kind"]) for o in objects}):
-        if crds.is_builtin_group(api_version) or crds.is_builtin(kube, api_version, kind):
-            continue
-        crd = table[(api_version, kind)]
-        kube.apply(crd)
-        kube.wait_crd_established(crd["metadata"]["name"])
-
-
-def apply_all(kube: Kube, table: dict[tuple[str, str], Obj], objects: list[Obj]) -> list[str]:
+def apply_all(kube: Kube, crd_dir: Path, objects: list[Obj]) -> list[str]:
     """Server-side apply: Namespaces for real, the rest with dryRun=All. The refusals."""
-    install_crds(kube, table, objects)
+    crds.install_for(kube, crd_dir, objects)
     held = {o["metadata"]["name"] for o in trees.of_kind(objects, "Namespace")}
     used = {o["metadata"].get("namespace") for o in objects} - {None} - held
     namespaces: list[Obj] = [
@@ -351,12 +326,12 @@ def apply_all(kube: Kube, table: dict[tuple[str, str], Obj], objects: list[Obj])
 @SETTINGS
 @given(data=values_files())
 def test_what_validate_accepts_the_api_server_accepts(
-    data: dict[str, Any], api: Kube, kustomize: Path, crd_table: dict[tuple[str, str], Obj]
+    data: dict[str, Any], api: Kube, kustomize: Path, crd_dir: Path
 ) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         objects = render_tree(data, Path(scratch), kustomize)
     assert objects
-    refused = apply_all(api, crd_table, objects)
+    refused = apply_all(api, crd_dir, objects)
     assert not refused, yaml.safe_dump(data, allow_unicode=True) + "\n".join(refused)
 
 
@@ -455,9 +430,7 @@ def test_the_oracle_sees_the_issues_truncation(api: Kube, chart: Path) -> None:
         validate(load_bytes(f"cluster: c\nnfs: {{server: nas, path: {hostile}}}\n".encode(), "v"))
 
 
-def test_the_api_oracle_is_not_blind(
-    api: Kube, kustomize: Path, crd_table: dict[tuple[str, str], Obj]
-) -> None:
+def test_the_api_oracle_is_not_blind(api: Kube, kustomize: Path, crd_dir: Path) -> None:
     """Objects the issue saw refused (tolerationSeconds without NoExecute, requests above
     limits) are refused by apply_all when rendered past validation; validate refuses them."""
     data: dict[str, Any] = {
@@ -473,7 +446,7 @@ def test_the_api_oracle_is_not_blind(
     files = render(build_model(data, "v"))
     objects = [o for o in yaml.safe_load_all(files["node-installer.yaml"]) if o]
     objects += [o for o in yaml.safe_load_all(files["namespace.yaml"]) if o]
-    refused = apply_all(api, crd_table, objects)
+    refused = apply_all(api, crd_dir, objects)
     assert len(refused) == 1 and refused[0].startswith("DaemonSet nfs-client-installer:")
     assert (
         "tolerationSeconds" in refused[0]
