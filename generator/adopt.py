@@ -22,9 +22,6 @@ from generator.runbook import Takeover
 from generator.yamlsafe import block, scalar
 
 HelmPath = tuple[str, ...]
-# Namespaces a tree never declares or places objects in (see README, "Checks"): a release found
-# there is retired after the takeover instead of being upgraded in place.
-RESERVED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease", "flux-system")
 
 
 def _empty(value: Any) -> bool:
@@ -428,7 +425,8 @@ class Result:
 def adopt(request: Request, schema_ref: str) -> Result:
     """Map, validate (as render will read the file) and write; the runbook's facts returned.
     Nothing is written when anything is refused."""
-    from generator.pipeline import display_name, validate_new
+    from generator.fleet import display_name
+    from generator.pipeline import validate_new
     from generator.scaffold import write_new
 
     name = display_name(request.helm_values)

@@ -385,7 +385,9 @@ def pull_secrets(doc: Document) -> Iterator[Problem]:
     if not isinstance(names, list):
         return
     for index, name in enumerate(names):
-        if isinstance(name, str) and not is_dns1123_subdomain(name):
+        if name in names[:index]:
+            yield doc.problem(("images", "pullSecrets", index), "is listed twice", "name-duplicate")
+        elif isinstance(name, str) and not is_dns1123_subdomain(name):
             yield doc.problem(
                 ("images", "pullSecrets", index),
                 "must be a Secret name (DNS-1123 subdomain: lower-case letters, digits, '-' "

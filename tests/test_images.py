@@ -82,6 +82,10 @@ def test_without_images_nothing_moves(tmp_path: Path) -> None:
             "lower-case letters, digits, '-' and '.') [name-dns1123-subdomain]",
         ),
         ("images:\n  mirror: x\n", "lab.yaml:6:3: images.mirror: unknown key"),
+        (
+            "images:\n  pullSecrets: [a, b, a]\n",
+            "lab.yaml:6:23: images.pullSecrets[2]: is listed twice [name-duplicate]",
+        ),
     ],
 )
 def test_bad_images_are_located(tmp_path: Path, extra: str, expected: str) -> None:
