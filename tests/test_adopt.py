@@ -334,3 +334,22 @@ def test_image_pull_secrets_are_mapped(workdir: Path) -> None:
     assert data["images"] == {"pullSecrets": ["mirror-pull"]}
     [chart_values] = rendered(workdir)["helm-values.yaml"]
     assert chart_values["imagePullSecrets"] == [{"name": "mirror-pull"}]
+
+
+def test_kustomize_runbook_applies_the_build(workdir: Path) -> None:
+    result = adopt(workdir, SEED, *SEED_ARGS, "--engine", "kustomize")
+    assert result.exit_code == 0, result.output
+    assert (
+        "kustomize build --enable-helm output/homelab | kubectl apply --server-side "
+        "--force-conflicts -f -" in result.stdout
+    )
+
+
+def test_mount_options_are_kept_and_the_runbook_warns(workdir: Path) -> None:
+    text = "nfs:\n  mountOptions:\n  - nfsvers=4.1\n  path: /data/K8s\n  server: 192.168.169.3\n"
+    result = adopt(workdir, text, *SEED_ARGS)
+    assert result.exit_code == 0, result.output
+    data = yaml.safe_load((workdir / "values" / "homelab.yaml").read_text())
+    assert data["nfs"]["mountOptions"] == ["nfsvers=4.1"]
+    assert "WARNING: nfs.mountOptions is set" in result.stdout
+    assert "PersistentVolume pv-nfs-subdir-external-provisioner" in result.stdout
