@@ -9,13 +9,15 @@ printed runbook's commands run (its kubectl lines as the same API calls, its hel
 pinned helm). Watches on the class, the RBAC and the new Deployment record every event.
 
 With the runbook's protective step (annotate keep) nothing watched is ever deleted; without it
-the class and the RBAC are deleted (the second case keeps that proof).
+the class and the RBAC are deleted (the unprotected case keeps that proof). Flux runs for
+real; Argo CD through its documented rendering path (test_argocd_engine), applied server-side.
 """
 
 from __future__ import annotations
 
 import json
 import shlex
+import shutil
 import ssl
 import subprocess
 import sys
@@ -23,6 +25,7 @@ import threading
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +36,7 @@ import yaml
 from .cluster import Certs
 from .controllers import FLUX_NAMESPACE, flux, kubeconfig
 from .engines import (
+    ControlPlane,
     Expect,
     chart_pin,
     control_plane,
@@ -46,8 +50,9 @@ from .engines import (
     wait_for,
 )
 from .gitops import Fleet
-from .kubeapi import Kube, Obj
+from .kubeapi import FIELD_MANAGER, Kube, Obj
 from .servers import git_server, helm_env
+from .test_argocd_engine import place, render_application
 from .trees import REPO
 
 CHART = "nfs-subdir-external-provisioner"
@@ -229,6 +234,7 @@ class Takeover:
     old_env: dict[str, str]
     volumes: list[str]
     protect: bool
+    manager: str  # the field manager of the engine's apply
     helm_log: list[str] = field(default_factory=list)
 
     def watch(self, kind: str) -> Watch:
@@ -311,7 +317,74 @@ def phases(kube: Kube, pvs: list[str]) -> list[str]:
     return [((obj or {}).get("status") or {}).get("phase", "missing") for obj in found]
 
 
-@pytest.fixture(scope="module", params=[True, False], ids=["protected", "unprotected"])
+@contextmanager
+def flux_applies(
+    kube: Kube,
+    plane: ControlPlane,
+    values: Path,
+    folder: Path,
+    bin_dir: Path,
+    crds: list[Obj],
+    chart_repo: str,
+) -> Iterator[str]:
+    """Runbook step 2 with Flux: commit the tree to the loopback Git server; Flux applies it and
+    installs the chart in the tree's namespace. Yields the field manager of what it applied; the
+    controllers keep running until the takeover is over."""
+    for crd in crds:
+        kube.apply(crd)
+    for crd in crds:
+        kube.wait_crd_established(crd["metadata"]["name"])
+    kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": FLUX_NAMESPACE}})
+    with git_server(folder / "git") as git_url:
+        fleet = Fleet(folder / "git", "seed", git_url)
+        commit = fleet.create(values, chart_repo)
+        with flux(bin_dir, plane.server, folder / "flux"):
+            for obj in fleet.bootstrap():
+                kube.apply(obj)
+            e = Expect.of(fleet.values)
+
+            def applied() -> bool:
+                obj = get(kube, KUSTOMIZE_API, "Kustomization", FLUX_NAMESPACE, "nfs-storage")
+                at = str(((obj or {}).get("status") or {}).get("lastAppliedRevision", ""))
+                return is_ready(obj) and at.endswith(commit)
+
+            wait_for("Flux to apply the tree", applied)
+            wait_for(
+                "the HelmRelease Ready",
+                lambda: is_ready(get(kube, HELM_API, "HelmRelease", e.namespace, e.release)),
+            )
+            yield "kustomize-controller"
+
+
+@contextmanager
+def argocd_applies(
+    kube: Kube, values: Path, folder: Path, helm_binary: Path, chart_repo: str
+) -> Iterator[str]:
+    """Runbook step 2 with Argo CD's rendering path: what the Application's two sources render
+    (test_argocd_engine.render_application), applied server-side as its ServerSideApply sync
+    option does, namespaces first."""
+    repo = folder / "repo"
+    (repo / "values").mkdir(parents=True)
+    shutil.copy2(values, repo / "values" / "seed.yaml")
+    run([sys.executable, "-m", "generator", "render", "values", "--output-dir", "output"], cwd=repo)
+    app: Obj = yaml.safe_load((repo / "output" / "seed" / "application.yaml").read_text())
+    chart, objects = render_application(app, repo, helm_binary, chart_repo, folder)
+    namespace = app["spec"]["destination"]["namespace"]
+    for obj in sorted(objects, key=lambda o: o["kind"] != "Namespace"):
+        kube.apply(obj)
+    for obj in chart:
+        kube.apply(place(kube, obj, namespace))
+    yield FIELD_MANAGER
+
+
+CASES = [("flux", True), ("flux", False), ("argocd", True)]
+
+
+@pytest.fixture(
+    scope="module",
+    params=CASES,
+    ids=[f"{engine}-{'protected' if protect else 'unprotected'}" for engine, protect in CASES],
+)
 def takeover(
     request: pytest.FixtureRequest,
     binaries: dict[str, Path],
@@ -323,13 +396,10 @@ def takeover(
     helm_repo: str,  # noqa: F811
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Takeover]:
-    protect: bool = request.param
+    engine, protect = request.param
     folder = tmp_path_factory.mktemp("takeover")
-    name = "takeover-" + ("protected" if protect else "unprotected")
-    with (
-        control_plane(binaries, certs, etcd_url, name, folder) as plane,
-        git_server(folder / "git") as git_url,
-    ):
+    name = f"takeover-{engine}-" + ("protected" if protect else "unprotected")
+    with control_plane(binaries, certs, etcd_url, name, folder) as plane:
         kube = plane.kube
         env = {**helm_env(folder / "helm-home"), "KUBECONFIG": str(folder / "kubeconfig")}
         kubeconfig(plane.server, folder / "kubeconfig")
@@ -353,41 +423,27 @@ def takeover(
         (folder / "helm-values.yaml").write_text(
             run([str(helm), "get", "values", RELEASE, "-n", "default", "-o", "yaml"], env=env)
         )
-        values, runbook = adopt(folder / "helm-values.yaml", folder)
+        repo_url = ["--engine", "argocd", "--repo-url", "https://git.example.com/fleet.git"]
+        values, runbook = adopt(
+            folder / "helm-values.yaml", folder, *(repo_url * (engine == "argocd"))
+        )
         watches = [Watch(kube, *key) for key in WATCHED]
         for watch in watches:
             watch.start()
         for watch in watches:
             watch.started.wait(10)
-        result = Takeover(kube, watches, runbook, env_of(old), pvs, protect)
-        for kube_crd in flux_crds:
-            kube.apply(kube_crd)
-        for kube_crd in flux_crds:
-            kube.wait_crd_established(kube_crd["metadata"]["name"])
-        kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": FLUX_NAMESPACE}})
         # Step 1: protect (skipped in the unprotected case).
         if protect:
             for argv in commands(runbook, "kubectl"):
                 if "helm.sh/resource-policy=keep" in argv:
                     kubectl_annotate(kube, argv)
-        # Step 2: commit the tree; Flux applies it and installs the chart in nfs-provisioner.
-        fleet = Fleet(folder / "git", "seed", git_url)
-        commit = fleet.create(values, helm_repo)
-        with flux(flux_bin, plane.server, folder / "flux"):
-            for obj in fleet.bootstrap():
-                kube.apply(obj)
-            e = Expect.of(fleet.values)
-
-            def applied() -> bool:
-                obj = get(kube, KUSTOMIZE_API, "Kustomization", FLUX_NAMESPACE, "nfs-storage")
-                at = str(((obj or {}).get("status") or {}).get("lastAppliedRevision", ""))
-                return is_ready(obj) and at.endswith(commit)
-
-            wait_for("Flux to apply the tree", applied)
-            wait_for(
-                "the HelmRelease Ready",
-                lambda: is_ready(get(kube, HELM_API, "HelmRelease", e.namespace, e.release)),
-            )
+        applies = (
+            flux_applies(kube, plane, values, folder, flux_bin, flux_crds, helm_repo)
+            if engine == "flux"
+            else argocd_applies(kube, values, folder, helm, helm_repo)
+        )
+        with applies as manager:
+            result = Takeover(kube, watches, runbook, env_of(old), pvs, protect, manager)
             # Step 3: retire the manual release with the runbook's helm commands.
             for argv in commands(runbook, "helm"):
                 argv = [str(helm), *argv[1:], "--debug"]
@@ -444,7 +500,7 @@ def nothing_lost(takeover: Takeover) -> None:
         obj = get(kube, api, kind, None, name)
         assert obj is not None
         managers = {entry["manager"] for entry in obj["metadata"]["managedFields"]}
-        assert "kustomize-controller" in managers, (kind, managers)
+        assert takeover.manager in managers, (kind, managers)
     binding = get(
         kube, "rbac.authorization.k8s.io/v1", "ClusterRoleBinding", None, f"run-{RELEASE}"
     )
