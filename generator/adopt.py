@@ -114,7 +114,6 @@ class Adoption:
     not_mapped: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     manual_names: dict[str, str] = field(default_factory=dict)  # kind -> name the chart used
-    chart_had_class: bool = True
 
     def put(self, path: tuple[str, ...], value: Any, source: HelmPath | None) -> None:
         node = self.values
@@ -180,7 +179,7 @@ def map_values(doc: Document, request: Request) -> Adoption:
         )
         raise InvalidValues(problems)
     server = _get(helm, ("nfs", "server"))
-    if not isinstance(server, str) or not server:
+    if server in (None, ""):
         fail(
             ("nfs", "server"),
             "missing: the chart's release cannot run without it",
@@ -213,7 +212,6 @@ def map_values(doc: Document, request: Request) -> Adoption:
         else:
             adoption.not_mapped.append(f"{format_path(path)} ({_show(value)})")
 
-    adoption.chart_had_class = _get(helm, ("storageClass", "create")) is not False
     chart_class = _get(helm, ("storageClass", "name"))
     if chart_class is not None and not isinstance(chart_class, str):
         fail(("storageClass", "name"), "must be a string", "adopt-value-type")
