@@ -11,6 +11,7 @@ then uninstalled, which removes just its Deployment and ServiceAccount.
 from __future__ import annotations
 
 import shlex
+import textwrap
 from dataclasses import dataclass
 
 KEEP = "helm.sh/resource-policy=keep"
@@ -40,6 +41,24 @@ def _cmd(*words: str) -> str:
     return " ".join(shlex.quote(word) for word in words)
 
 
+def _say(text: str, indent: str = "", then: str | None = None) -> list[str]:
+    """Prose, wrapped at 100 columns; commands are never wrapped (they are copied whole)."""
+    rest = indent if then is None else then
+    return textwrap.wrap(
+        text,
+        100,
+        initial_indent=indent,
+        subsequent_indent=rest,
+        break_on_hyphens=False,  # names stay whole
+        break_long_words=False,
+    )
+
+
+def _run(*words: str, tail: str = "") -> str:
+    """A command line of the runbook: `   $ ` then the command."""
+    return "   $ " + _cmd(*words) + tail
+
+
 def runbook(t: Takeover) -> str:
     kept = ", ".join(f"{kind} {name}" for kind, name in t.shared.items())
     tree = f"{t.output_dir}/{t.cluster}"
@@ -47,34 +66,44 @@ def runbook(t: Takeover) -> str:
         f"Takeover runbook: Helm release {t.release} (namespace {t.namespace}) -> the "
         f"{t.engine} tree {tree}",
         "",
-        f"The tree runs the provisioner in namespace {t.tree_namespace} with the same provisioner "
-        f"name, {t.provisioner},",
-        "so existing volumes keep their provisioner, and it declares these objects of the "
-        f"release under the same names: {kept}.",
-        "Helm must never delete them, and the class must never be missing: its provisioner "
-        "looks the class up to delete a volume.",
+        *_say(
+            f"The tree runs the provisioner in namespace {t.tree_namespace} with the same "
+            f"provisioner name, {t.provisioner}, so existing volumes keep their provisioner, and "
+            f"it declares these objects of the release under the same names: {kept}. Helm must "
+            "never delete them, and the class must never be missing: its provisioner looks the "
+            "class up to delete a volume."
+        ),
         "",
-        "1. Protect the objects the tree takes over (a `helm upgrade` skips deleting a live "
-        "object annotated keep):",
+        *_say(
+            "1. Protect the objects the tree takes over (a `helm upgrade` skips deleting a live "
+            "object annotated keep):",
+            "",
+            "   ",
+        ),
     ]
     for kind, name in t.shared.items():
-        lines.append("   " + _cmd("kubectl", "annotate", kind.lower(), name, KEEP, "--overwrite"))
+        lines.append(_run("kubectl", "annotate", kind.lower(), name, KEEP, "--overwrite"))
     lines += [
         "",
         "2. Render, review and commit the tree; let the engine apply it:",
-        "   " + _cmd("nfs-gitops", "render", t.values_file, "--output-dir", t.output_dir),
-        "   "
-        + _cmd("git", "add", t.values_file, tree)
-        + f" && git commit -m 'nfs-gitops: adopt {t.release}' && git push",
+        _run("nfs-gitops", "render", t.values_file, "--output-dir", t.output_dir),
+        _run(
+            "git",
+            "add",
+            t.values_file,
+            tree,
+            tail=f" && git commit -m 'nfs-gitops: adopt {t.release}' && git push",
+        ),
     ]
     if t.engine == "flux":
         lines += [
-            "   Point a Flux Kustomization at the tree (gitops.flux.kustomization renders one), "
-            "then:",
-            "   "
-            + _cmd("flux", "reconcile", "kustomization", t.flux_kustomization, "--with-source"),
-            "   "
-            + _cmd(
+            *_say(
+                "Point a Flux Kustomization at the tree (gitops.flux.kustomization renders one), "
+                "then:",
+                "   ",
+            ),
+            _run("flux", "reconcile", "kustomization", t.flux_kustomization, "--with-source"),
+            _run(
                 "kubectl",
                 "-n",
                 t.tree_namespace,
@@ -86,16 +115,19 @@ def runbook(t: Takeover) -> str:
         ]
     elif t.engine == "argocd":
         lines += [
-            f"   {_cmd('kubectl', 'apply', '-f', f'{tree}/application.yaml')}  (once)",
-            "   " + _cmd("argocd", "app", "wait", t.application, "--health", "--timeout", "600"),
+            _run("kubectl", "apply", "-f", f"{tree}/application.yaml", tail="   # once"),
+            _run("argocd", "app", "wait", t.application, "--health", "--timeout", "600"),
         ]
     else:
         lines += [
-            "   "
-            + _cmd("kustomize", "build", "--enable-helm", tree)
-            + " | kubectl apply --server-side --force-conflicts -f -",
-            "   "
-            + _cmd(
+            _run(
+                "kustomize",
+                "build",
+                "--enable-helm",
+                tree,
+                tail=" | kubectl apply --server-side --force-conflicts -f -",
+            ),
+            _run(
                 "kubectl",
                 "-n",
                 t.tree_namespace,
@@ -106,14 +138,20 @@ def runbook(t: Takeover) -> str:
             ),
         ]
     lines += [
-        f"   The class and RBAC now carry the tree's fields; the new provisioner runs in "
-        f"{t.tree_namespace}.",
+        *_say(
+            f"The class and RBAC now carry the tree's fields; the new provisioner runs in "
+            f"{t.tree_namespace}.",
+            "   ",
+        ),
         "",
-        "3. Retire the manual release: the upgrade drops the class and RBAC from it without "
-        "deleting them (step 1),",
-        "   then the uninstall removes only its Deployment and ServiceAccount:",
-        "   "
-        + _cmd(
+        *_say(
+            "3. Retire the manual release: the upgrade drops the class and RBAC from it without "
+            "deleting them (step 1), then the uninstall removes only its Deployment and "
+            "ServiceAccount:",
+            "",
+            "   ",
+        ),
+        _run(
             "helm",
             "upgrade",
             t.release,
@@ -130,16 +168,18 @@ def runbook(t: Takeover) -> str:
             "--set",
             "rbac.create=false",
         ),
-        f"   (--version: the chart version `helm list -n {t.namespace}` shows for the release, "
-        "if not this one)",
-        "   " + _cmd("helm", "uninstall", t.release, "-n", t.namespace),
+        *_say(
+            f"(--version: the chart version `helm list -n {t.namespace}` shows for the release, "
+            "if not this one)",
+            "   ",
+        ),
+        _run("helm", "uninstall", t.release, "-n", t.namespace),
         "",
         "4. Remove Helm's marks from the objects the tree now owns:",
     ]
     for kind, name in t.shared.items():
         lines.append(
-            "   "
-            + _cmd(
+            _run(
                 "kubectl",
                 "annotate",
                 kind.lower(),
@@ -151,16 +191,20 @@ def runbook(t: Takeover) -> str:
         )
     lines += [
         "",
-        "Skipping step 1 deletes the class and RBAC in step 3 until the engine applies them "
-        "again; uninstalling first",
-        "leaves the cluster without a provisioner and without the class.",
+        *_say(
+            "Skipping step 1 deletes the class and RBAC in step 3 until the engine applies them "
+            "again; uninstalling first leaves the cluster without a provisioner and without the "
+            "class."
+        ),
     ]
     if t.root_volume:
         lines += [
             "",
-            "WARNING: nfs.mountOptions is set, so the chart also makes the cluster-wide "
-            f"PersistentVolume {t.root_volume}",
-            "(and a claim of it): the new release cannot create it while the manual release "
-            "owns it. This runbook does not cover that case.",
+            *_say(
+                "WARNING: nfs.mountOptions is set, so the chart also makes the cluster-wide "
+                f"PersistentVolume {t.root_volume} (and a claim of it): the new release cannot "
+                "create it while the manual release owns it. This runbook does not cover that "
+                "case."
+            ),
         ]
     return "\n".join(lines) + "\n"

@@ -351,5 +351,6 @@ def test_mount_options_are_kept_and_the_runbook_warns(workdir: Path) -> None:
     assert result.exit_code == 0, result.output
     data = yaml.safe_load((workdir / "values" / "homelab.yaml").read_text())
     assert data["nfs"]["mountOptions"] == ["nfsvers=4.1"]
-    assert "WARNING: nfs.mountOptions is set" in result.stdout
-    assert "PersistentVolume pv-nfs-subdir-external-provisioner" in result.stdout
+    prose = " ".join(result.stdout.split())  # wrapped at 100 columns
+    assert "WARNING: nfs.mountOptions is set" in prose
+    assert "PersistentVolume pv-nfs-subdir-external-provisioner (and a claim of it)" in prose

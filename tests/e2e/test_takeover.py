@@ -102,9 +102,9 @@ def adopt(values: Path, folder: Path, *extra: str) -> tuple[Path, str]:
 def commands(runbook: str, program: str) -> list[list[str]]:
     """The command lines of the runbook that run `program`, as argv lists."""
     return [
-        shlex.split(line.strip())
+        shlex.split(line.removeprefix("   $ "))
         for line in runbook.splitlines()
-        if line.startswith(f"   {program} ")
+        if line.startswith(f"   $ {program} ")
     ]
 
 
