@@ -65,6 +65,7 @@ def test_each_engine_renders_its_own_files() -> None:
         "provisioner-rbac.yaml",
         "node-installer.yaml",
         "storageclass.yaml",
+        "preflight.yaml",
         "helm-values.yaml",
         "kustomization.yaml",
     }
@@ -133,6 +134,7 @@ def test_argocd_sync_waves_put_namespaces_then_rbac_first() -> None:
         "ClusterRoleBinding": "-1",
         "Role": "-1",
         "RoleBinding": "-1",
+        "Job": "1",  # after the installer (0), which puts an NFS client on the nodes
     }
     # The Flux engine has no Argo CD annotations.
     assert "argocd.argoproj.io" not in rendered(MINIMAL)["kustomization.yaml"]
