@@ -35,7 +35,7 @@ lint: venv ## ruff and mypy --strict
 	$(VENV)/bin/mypy
 
 test: venv lint validate ## Run the whole test suite (sets up everything it needs)
-	$(PY) -m pytest tests --ignore=tests/e2e
+	$(PY) -m pytest tests --ignore=tests/e2e --ignore=tests/nfs
 
 golden: venv ## Refresh the golden trees under tests/golden/ after an intended change
 	$(PY) -m tests.golden_refresh
@@ -49,3 +49,4 @@ bench: venv tools schemas ## Time one cluster and fleets of 10/100/1,000 (+ kube
 include mk/validate.mk
 include mk/fuzz.mk
 include mk/e2e.mk
+include mk/nfs.mk
