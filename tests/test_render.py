@@ -79,7 +79,7 @@ def test_flux_tree_holds_every_object() -> None:
         [
             *("Namespace", "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding"),
             *("Role", "RoleBinding", "ServiceAccount", "DaemonSet", "StorageClass"),
-            *("HelmRepository", "HelmRelease", "Job"),
+            *("HelmRepository", "HelmRelease", "ServiceAccount", "Job"),
         ]
     )
     kustomization = yaml.safe_load(files["kustomization.yaml"])
@@ -308,7 +308,9 @@ def test_template_errors_name_the_template_and_line(
 
 
 def test_preflight_job_is_least_privilege_and_on_by_default() -> None:
-    [job] = yaml.safe_load_all(rendered()["preflight.yaml"])
+    [account, job] = yaml.safe_load_all(rendered()["preflight.yaml"])
+    assert account["automountServiceAccountToken"] is False
+    assert job["spec"]["template"]["spec"]["serviceAccountName"] == account["metadata"]["name"]
     pod = job["spec"]["template"]["spec"]
     [container] = pod["containers"]
     assert pod["automountServiceAccountToken"] is False
@@ -328,7 +330,7 @@ def test_preflight_job_name_changes_with_what_it_probes_and_only_then() -> None:
     def name(extra: str, old: str = "", new: str = "") -> str:
         doc = load_bytes((MINIMAL.replace(old, new) + extra).encode(), "values/homelab.yaml")
         validate(doc)
-        [job] = yaml.safe_load_all(render(build_model(doc.data, doc.file))["preflight.yaml"])
+        *_, job = yaml.safe_load_all(render(build_model(doc.data, doc.file))["preflight.yaml"])
         return str(job["metadata"]["name"])
 
     base = name("")

@@ -23,7 +23,8 @@ def rendered_job(extra: dict[str, Any] | None = None) -> dict[str, Any]:
         **(extra or {}),
     }
     files = render(build_model(values, "values/probe.yaml"))
-    job: dict[str, Any] = yaml.safe_load(files["preflight.yaml"])
+    [job] = [doc for doc in yaml.safe_load_all(files["preflight.yaml"]) if doc["kind"] == "Job"]
+    assert isinstance(job, dict)
     return job
 
 
