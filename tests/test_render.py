@@ -350,3 +350,34 @@ def test_preflight_can_be_turned_off() -> None:
     files = rendered("preflight: {enabled: false}\n")
     assert "preflight.yaml" not in files
     assert "preflight.yaml" not in yaml.safe_load(files["kustomization.yaml"])["resources"]
+
+
+def test_preflight_mounts_through_a_pv_that_carries_the_mount_options() -> None:
+    doc = load_bytes(
+        MINIMAL.replace(
+            "  path: /data/K8s\n", "  path: /data/K8s\n  mountOptions: [nfsvers=3, nolock]\n"
+        ).encode(),
+        "values/homelab.yaml",
+    )
+    validate(doc)
+    account, volume, claim, job = yaml.safe_load_all(
+        render(build_model(doc.data, doc.file))["preflight.yaml"]
+    )
+    name = job["metadata"]["name"]
+    assert (volume["kind"], claim["kind"]) == ("PersistentVolume", "PersistentVolumeClaim")
+    assert volume["spec"]["mountOptions"] == ["nfsvers=3", "nolock"]
+    assert volume["spec"]["nfs"] == {"server": "192.168.169.3", "path": "/data/K8s"}
+    assert volume["spec"]["persistentVolumeReclaimPolicy"] == "Retain"
+    assert volume["spec"]["claimRef"] == {"namespace": "nfs-provisioner", "name": name}
+    assert (
+        claim["spec"]["volumeName"]
+        == name
+        == claim["metadata"]["name"]
+        == volume["metadata"]["name"]
+    )
+    assert claim["spec"]["storageClassName"] == ""  # the PV has none: the server drops ""
+    assert "storageClassName" not in volume["spec"]
+    assert job["spec"]["template"]["spec"]["volumes"] == [
+        {"name": "export", "persistentVolumeClaim": {"claimName": name}}
+    ]
+    assert account["kind"] == "ServiceAccount"
