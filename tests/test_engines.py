@@ -198,6 +198,18 @@ def test_flux_entry_point_applies_this_tree_from_the_named_git_repository() -> N
     assert entry["spec"]["prune"] is True
 
 
+
+def test_flux_entry_point_health_checks_the_preflight_job() -> None:
+    """wait: true health-checks every applied object, the preflight Job included, so a failed
+    probe leaves the Kustomization not Ready; a new Job name (changed export) is a new object."""
+    files = rendered(MINIMAL + "gitops:\n  flux:\n    kustomization: true\n")
+    [entry] = parsed(files, "flux-kustomization.yaml")
+    assert entry["spec"]["wait"] is True
+    assert "healthChecks" not in entry["spec"]  # wait ignores them; it covers every object
+    [kustomization] = parsed(files, "kustomization.yaml")
+    assert "preflight.yaml" in kustomization["resources"]
+
+
 WITH_ENTRY_POINTS = {
     "application.yaml": ARGOCD + "  argocd:\n    applicationSet: true\n",
     "applicationset.yaml": ARGOCD + "  argocd:\n    applicationSet: true\n",
