@@ -198,7 +198,6 @@ def test_flux_entry_point_applies_this_tree_from_the_named_git_repository() -> N
     assert entry["spec"]["prune"] is True
 
 
-
 def test_flux_entry_point_health_checks_the_preflight_job() -> None:
     """wait: true health-checks every applied object, the preflight Job included, so a failed
     probe leaves the Kustomization not Ready; a new Job name (changed export) is a new object."""
