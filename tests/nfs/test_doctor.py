@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -202,3 +208,44 @@ def test_github_annotates_failures_and_warnings(ganesha: Server, tmp_path: Path)
         "::warning title=lab chown chown-refused::127.0.0.1:/squash777: chown to 1000:1000 "
         "refused under root squash"
     ), line
+
+
+AS_NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def _nobody_python() -> str:
+    """An interpreter uid 65534 may run: this one, or the system's of the same version (a
+    pyenv interpreter under /root is out of its reach)."""
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    for candidate in (os.path.realpath(sys.executable), f"/usr/bin/python{version}"):
+        probe = [*AS_NOBODY, candidate, "-c", "import sys"]
+        if subprocess.run(probe, capture_output=True, check=False).returncode == 0:
+            return candidate
+    pytest.fail(f"no Python {version} that uid 65534 can run (tried {sys.executable})")
+
+
+def test_secure_export_from_a_real_non_root_process(ganesha: Server) -> None:
+    """doctor as uid 65534 for real: the client cannot bind a port below 1024 and says so."""
+    work = Path(tempfile.mkdtemp(prefix="nfs-gitops-doctor-"))
+    try:
+        work.chmod(0o755)
+        values = work / "lab.yaml"
+        values.write_text("cluster: lab\nnfs: {server: 127.0.0.1, path: /secure}\n")
+        values.chmod(0o644)
+        paths = [str(Path(__file__).resolve().parents[2]), *sysconfig.get_paths().values()]
+        code = f"import sys; sys.path[:0] = {paths!r}; from generator.cli import main; main()"
+        done = subprocess.run(
+            [*AS_NOBODY, _nobody_python(), "-c", code, "doctor", str(values), "--format", "json"],
+            capture_output=True,
+            text=True,
+            cwd=work,
+            env={"PATH": os.environ["PATH"], "HOME": str(work)},
+            timeout=120,
+            check=False,
+        )
+    finally:
+        shutil.rmtree(work)
+    assert done.returncode == 0, done.stderr
+    checks = json.loads(done.stdout)
+    assert by_check(checks)["mount"] == ("not checked", "secure-export")
+    assert "refuses this unprivileged source port" in detail(checks, "mount")
