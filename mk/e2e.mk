@@ -42,7 +42,7 @@ $(E2E_BIN)/.stamp: $(E2E_SOURCES)
 
 e2e-bin: $(E2E_BIN)/.stamp ## Build kube-apiserver and etcd for the e2e tests (cached)
 
-e2e: e2e-bin venv tools ## Apply every rendered tree to a real kube-apiserver and prove its behaviour
+e2e: e2e-bin venv tools crds ## Apply every rendered tree to a real kube-apiserver and prove its behaviour
 	E2E_BIN_DIR=$(abspath $(E2E_BIN)) $(PY) -m pytest tests/e2e $(E2E_PYTEST_ARGS)
 
 e2e-clean: ## Remove the cached e2e binaries
