@@ -215,8 +215,9 @@ class Doctor:
                 f"secure export: the server lists {self.export.path} but refuses this "
                 f"unprivileged source port ({reasons}). Nodes mount from privileged ports, so "
                 "this is no problem for the cluster, but nothing more can be checked from here",
-                "run doctor as root (it then uses a port below 1024), or export it with "
-                "`insecure` if unprivileged clients should mount it",
+                "run doctor as root (it then uses a port below 1024; that also tells a `secure` "
+                "export from one the server lists but limits to other addresses), or export it "
+                "with `insecure` if unprivileged clients should mount it",
             )
             return
         hint = (
