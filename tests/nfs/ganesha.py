@@ -37,6 +37,7 @@ EXPORTS = {
     # Linux knfsd's and Synology's default: only privileged source ports.
     "secure": ExportSpec(0o755, "no_root_squash", privileged_port=True),
     "v4only": ExportSpec(0o755, "no_root_squash", protocols="4"),
+    "v3only": ExportSpec(0o755, "no_root_squash", protocols="3"),
 }
 
 

@@ -163,6 +163,16 @@ def test_a_version_the_client_cannot_speak_is_not_checked(ganesha: Server, tmp_p
     assert "speaks NFSv3, v4.0 and v4.1 only" in detail(checks, "versions")
 
 
+def test_nfsvers_4_without_v40_or_v41_is_not_checked(ganesha: Server, tmp_path: Path) -> None:
+    """A server offering only v3 to this client might still offer v4.2, which nfs-rs cannot
+    speak: that is not a failure it can prove."""
+    code, checks, _ = run(tmp_path, "/v3only", options=["nfsvers=4"])
+    assert code == 0
+    assert by_check(checks)["versions"] == ("not checked", "version-not-spoken")
+    assert "offered: NFSv3)" in detail(checks, "versions")
+    assert "over NFSv3" in detail(checks, "root-squash")
+
+
 def test_nfsvers_4_with_minorversion_asks_that_minor_version(
     ganesha: Server, tmp_path: Path
 ) -> None:
