@@ -57,9 +57,13 @@ class Export:
     require_chown: bool
 
     @property
+    def host(self) -> str:
+        """The server as a URL or export name writes it (an IPv6 address in brackets)."""
+        return f"[{self.server}]" if ":" in self.server else self.server
+
+    @property
     def name(self) -> str:
-        host = f"[{self.server}]" if ":" in self.server else self.server
-        return f"{host}:{self.path}"
+        return f"{self.host}:{self.path}"
 
     def option(self, name: str) -> str | None:
         """The last value of a `name=value` mount option (vers is nfsvers), like mount.nfs."""
@@ -131,7 +135,7 @@ class Doctor:
         port = self.export.option("port")
         mount_port = self.export.option("mountport")
         client: Client = self.nfs.Client.connect(
-            f"nfs://{self.export.name.split(':/', 1)[0]}/{self.export.path.lstrip('/')}",
+            f"nfs://{self.export.host}/{self.export.path.lstrip('/')}",
             versions=[version],
             uid=0,
             gid=0,
@@ -238,7 +242,7 @@ class Doctor:
         """Whether the server's MOUNT service lists the export (it answers unprivileged ports)."""
         try:
             exports = self.nfs.list_exports(
-                f"nfs://{self.export.name.split(':/', 1)[0]}/",
+                f"nfs://{self.export.host}/",
                 noresvport=True,
                 connect_timeout=self.timeout,
                 operation_timeout=self.timeout,
