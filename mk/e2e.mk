@@ -26,6 +26,9 @@ E2E_VERSION_PKGS := k8s.io/component-base/version k8s.io/client-go/pkg/version
 E2E_LDFLAGS  := -s -w $(foreach p,$(E2E_VERSION_PKGS),-X $(p).gitVersion=$(KUBE_VERSION) \
 	-X $(p).gitMajor=$(KUBE_MAJOR) -X $(p).gitMinor=$(KUBE_MINOR) -X $(p).gitTreeState=clean)
 E2E_PYTEST_ARGS ?=
+# Folder of the published chart archives (tests/e2e/test_chart_rbac.py reads the real chart's
+# RBAC templates from it); .ci/run passes it.
+E2E_CHARTS ?=
 
 .PHONY: e2e e2e-bin e2e-clean
 
@@ -43,7 +46,8 @@ $(E2E_BIN)/.stamp: $(E2E_SOURCES)
 e2e-bin: $(E2E_BIN)/.stamp ## Build kube-apiserver and etcd for the e2e tests (cached)
 
 e2e: e2e-bin venv tools crds ## Apply every rendered tree to a real kube-apiserver and prove its behaviour
-	E2E_BIN_DIR=$(abspath $(E2E_BIN)) $(PY) -m pytest tests/e2e $(E2E_PYTEST_ARGS)
+	E2E_BIN_DIR=$(abspath $(E2E_BIN)) E2E_CHARTS=$(if $(E2E_CHARTS),$(abspath $(E2E_CHARTS))) \
+		$(PY) -m pytest tests/e2e $(E2E_PYTEST_ARGS)
 
 e2e-clean: ## Remove the cached e2e binaries
 	rm -rf $(E2E_BIN)

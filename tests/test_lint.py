@@ -340,12 +340,18 @@ def test_missing_kubeconform_is_a_clear_error(
     assert "kubeconform not found in ./bin or on PATH; run `make tools`" in result.stderr
 
 
+@pytest.fixture
+def tools_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """./bin on PATH, as for a user who runs nfs-gitops outside the root of the clone."""
+    monkeypatch.setenv("PATH", f"{ROOT / 'bin'}{os.pathsep}{os.environ['PATH']}")
+
+
+@pytest.mark.usefixtures("tools_on_path")
 def test_kubeconform_on_path_is_found(
     tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    monkeypatch.setenv("PATH", f"{ROOT / 'bin'}{os.pathsep}{os.environ['PATH']}")
     locations = [str(ROOT / location) for location in LOCATIONS]
     monkeypatch.chdir(elsewhere)
     result = CliRunner().invoke(
@@ -462,23 +468,23 @@ def test_strict_crd_schemas_reject_an_unknown_helmrelease_field(tree: Path) -> N
     ) in problems(result)
 
 
+@pytest.mark.usefixtures("tools_on_path")
 def test_default_schemas_are_found_from_inside_the_clone(
     tree: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """No --schema-location: the clone's .cache/schemas is found from a subfolder too."""
-    monkeypatch.setenv("PATH", f"{ROOT / 'bin'}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.chdir(ROOT / "docs")
     result = CliRunner().invoke(cli, ["kubeconform", str(tree), f"--kubernetes-version={NEWEST}"])
     assert result.exit_code == 0, result.output
     assert "Invalid: 0, Errors: 0, Skipped: 0" in result.stdout
 
 
+@pytest.mark.usefixtures("tools_on_path")
 def test_outside_a_clone_the_message_says_what_to_run_or_pass(
     tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    monkeypatch.setenv("PATH", f"{ROOT / 'bin'}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.chdir(elsewhere)
     result = CliRunner().invoke(cli, ["kubeconform", str(tree)])
     assert result.exit_code == 1
