@@ -4,14 +4,15 @@
 # of `make e2e`, never of `make test`. The tests start and stop rpcbind and ganesha themselves.
 #
 #   make e2e-nfs          install the server packages if missing, then run pytest tests/nfs
-#   make nfs-deps  only install nfs-ganesha, nfs-ganesha-vfs and rpcbind (Debian)
+#   make nfs-deps         only install nfs-ganesha, nfs-ganesha-vfs, rpcbind and busybox-static (the
+#                         probe script also runs under busybox ash, as in the Job's image)
 
-NFS_SERVER_PACKAGES := nfs-ganesha nfs-ganesha-vfs rpcbind
+NFS_SERVER_PACKAGES := nfs-ganesha nfs-ganesha-vfs rpcbind busybox-static
 NFS_PYTEST_ARGS ?=
 
 .PHONY: e2e-nfs nfs-deps
 
-nfs-deps: ## Install nfs-ganesha (+ VFS) and rpcbind for make e2e-nfs (Debian, root)
+nfs-deps: ## Install nfs-ganesha (+ VFS), rpcbind, busybox for make e2e-nfs (Debian, root)
 	@missing=$$(for p in $(NFS_SERVER_PACKAGES); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \

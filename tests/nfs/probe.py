@@ -49,6 +49,7 @@ def run_probe(
     squashed: bool,
     job: dict[str, Any] | None = None,
     env: dict[str, str] | None = None,
+    shell: str = "/bin/sh",
 ) -> Outcome:
     """Run the Job's script with export_dir as the mounted export.
 
@@ -73,7 +74,7 @@ def run_probe(
         else []
     )
     done = subprocess.run(
-        [*prefix, "/bin/sh", "-c", script(job)],
+        [*prefix, shell, "-c", script(job)],
         env=full_env,
         capture_output=True,
         text=True,
@@ -82,3 +83,19 @@ def run_probe(
     )
     text = message.read_text(encoding="utf-8") if message.exists() else ""
     return Outcome(done.returncode, done.stdout, text)
+
+
+BUSYBOX_APPLETS = ("sh", "mkdir", "chmod", "chown", "stat", "rm", "printf", "flock")
+
+
+def busybox_path(busybox: str, into: Path) -> Path:
+    """A folder of busybox applets (what the Job's image has), first on PATH; applets this
+    busybox build lacks (Debian's has no flock) fall through to the system's."""
+    into.mkdir()
+    into.chmod(0o755)
+    listed = subprocess.run([busybox, "--list"], capture_output=True, text=True, check=True)
+    have = set(listed.stdout.split())
+    for applet in BUSYBOX_APPLETS:
+        if applet in have:
+            (into / applet).symlink_to(busybox)
+    return into

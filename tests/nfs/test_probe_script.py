@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from .probe import SQUASHED_UID, Outcome, rendered_job, run_probe
+from .probe import SQUASHED_UID, Outcome, busybox_path, rendered_job, run_probe
 
 PROBE_NAME = ".nfs-gitops-preflight-nfs-preflight-test"
 
@@ -186,3 +186,33 @@ def test_the_script_locks_for_real_without_the_shim(workdir: Path) -> None:
     outcome = run_probe(target, workdir / "messages", squashed=False, env={"PATH": str(bare)})
     assert outcome.returncode == 1, outcome
     assert_reported(outcome, "file locking failed: ")
+
+
+@pytest.mark.parametrize(
+    ("mode", "squashed", "returncode", "says"),
+    [
+        (0o755, False, 0, "root is not squashed."),
+        (0o755, True, 1, "root squash: mkdir as root was refused ("),
+        (0o777, True, 0, "Note: chown refused under root squash ("),
+    ],
+)
+def test_busybox_shell_and_applets_give_the_same_outcomes(
+    workdir: Path, mode: int, squashed: bool, returncode: int, says: str
+) -> None:
+    """The Job's image is busybox: ash and its applets, whose error texts differ from
+    coreutils' ("can't create directory"), must lead to the same causes."""
+    busybox = shutil.which("busybox")
+    if busybox is None:
+        pytest.fail("busybox not found: make e2e-nfs installs it")
+    tools = busybox_path(busybox, workdir / "busybox")
+    target = export(workdir, mode)
+    outcome = run_probe(
+        target,
+        workdir / "messages",
+        squashed=squashed,
+        shell=str(tools / "sh"),
+        env={"PATH": f"{tools}:{os.environ['PATH']}"},
+    )
+    assert outcome.returncode == returncode, outcome
+    assert_reported(outcome, says)
+    assert list(target.iterdir()) == []
