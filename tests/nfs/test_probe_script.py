@@ -174,18 +174,23 @@ def test_locks_unavailable_names_nolock_and_statd(workdir: Path) -> None:
     assert list(target.iterdir()) == []
 
 
-def test_the_script_locks_for_real_without_the_shim(workdir: Path) -> None:
-    """The lock step runs a real flock: with flock missing from PATH the probe fails there."""
+def test_a_probe_image_without_a_needed_tool_is_named(workdir: Path) -> None:
+    """Without flock (a custom preflight.image) the probe says so instead of blaming locking."""
     target = export(workdir, 0o755)
     bare = workdir / "bare"
     bare.mkdir()
     for tool in ("mkdir", "stat", "chmod", "chown", "rm", "printf"):
         found = shutil.which(tool)
-        if found:
-            (bare / tool).symlink_to(found)
+        assert found is not None, tool
+        (bare / tool).symlink_to(found)
     outcome = run_probe(target, workdir / "messages", squashed=False, env={"PATH": str(bare)})
     assert outcome.returncode == 1, outcome
-    assert_reported(outcome, "file locking failed: ")
+    assert_reported(
+        outcome,
+        "FAILED for 192.168.169.3:/data/K8s: the probe image has no flock. Fix: set "
+        "preflight.image to an image with a POSIX shell, mkdir, chmod, chown, stat, flock and rm",
+    )
+    assert list(target.iterdir()) == []
 
 
 @pytest.mark.parametrize(
