@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import shlex
 import sys
 from collections.abc import Iterable
@@ -273,7 +274,11 @@ def kubernetes_versions() -> None:
     metavar="SECONDS",
     help="Connect and operation timeout of each NFS request.",
 )
-@format_option
+@functools.partial(
+    format_option,
+    help_text="How to print the checks: text (a line each, stdout), github (annotations for "
+    "fail, warn and not checked, stdout) or json (an array on stdout); the summary goes to stderr.",
+)
 def doctor(values: tuple[Path, ...], timeout: float) -> None:
     """Probe each cluster's NFS export from this machine: server reachable, export mountable,
     NFS versions offered vs nfsvers asked, root squash (mkdir as uid 0, owner read back, chmod,
