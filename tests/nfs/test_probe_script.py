@@ -221,3 +221,81 @@ def test_busybox_shell_and_applets_give_the_same_outcomes(
     assert outcome.returncode == returncode, outcome
     assert_reported(outcome, says)
     assert list(target.iterdir()) == []
+
+
+def _shims(workdir: Path, **scripts: str) -> dict[str, str]:
+    """PATH with commands that fail as the kernel or server would (errors no local directory
+    gives root); the rest of the script runs the real tools."""
+    shims = workdir / "shims"
+    shims.mkdir(exist_ok=True)
+    shims.chmod(0o755)
+    for name, body in scripts.items():
+        path = shims / name
+        path.write_text("#!/bin/sh\n" + body + "\n")
+        path.chmod(0o755)
+    return {"PATH": f"{shims}:{os.environ['PATH']}"}
+
+
+def test_chmod_refused(workdir: Path) -> None:
+    target = export(workdir, 0o755)
+    env = _shims(
+        workdir,
+        chmod="echo \"chmod: changing permissions of '$2': Operation not permitted\" >&2; exit 1",
+    )
+    outcome = run_probe(target, workdir / "messages", squashed=False, env=env)
+    assert outcome.returncode == 1, outcome
+    assert_reported(
+        outcome,
+        "FAILED for 192.168.169.3:/data/K8s: chmod 0777 of the probe directory was refused (",
+        "Operation not permitted; root is not squashed). The provisioner makes every volume "
+        "directory 0777. Fix: export it with no_root_squash",
+    )
+    assert list(target.iterdir()) == []
+
+
+def test_write_refused(workdir: Path) -> None:
+    """A probe directory the squashed uid cannot write into (made 0555, chmod ignored)."""
+    target = export(workdir, 0o777)
+    env = _shims(workdir, mkdir='/bin/mkdir -m 0555 "$@"', chmod="exit 0")
+    outcome = run_probe(target, workdir / "messages", squashed=True, env=env)
+    assert outcome.returncode == 1, outcome
+    assert_reported(
+        outcome,
+        "FAILED for 192.168.169.3:/data/K8s: writing a file into the probe directory failed (",
+        "Permission denied; root is squashed to uid 65534",
+        "Fix: check the export's permissions on the server.",
+    )
+    assert list(target.iterdir()) == []
+
+
+def test_remove_refused(workdir: Path) -> None:
+    target = export(workdir, 0o755)
+    env = _shims(workdir, rm="echo \"rm: cannot remove '$2': Permission denied\" >&2; exit 1")
+    try:
+        outcome = run_probe(target, workdir / "messages", squashed=False, env=env)
+        assert outcome.returncode == 1, outcome
+        assert_reported(
+            outcome,
+            "FAILED for 192.168.169.3:/data/K8s: removing the probe directory failed (rm: cannot "
+            f"remove '{target}/{PROBE_NAME}': Permission denied): the provisioner could not "
+            f"delete volumes. Fix: check the export's permissions; remove {PROBE_NAME} from the "
+            "export directory on the server.",
+        )
+        assert [p.name for p in target.iterdir()] == [PROBE_NAME]  # left, as the message says
+    finally:
+        shutil.rmtree(target / PROBE_NAME, ignore_errors=True)
+
+
+def test_other_mkdir_errors_are_passed_on(workdir: Path) -> None:
+    target = export(workdir, 0o755)
+    env = _shims(
+        workdir, mkdir="echo \"mkdir: cannot create directory '$1': Stale file handle\" >&2; exit 1"
+    )
+    outcome = run_probe(target, workdir / "messages", squashed=False, env=env)
+    assert outcome.returncode == 1, outcome
+    assert_reported(
+        outcome,
+        "FAILED for 192.168.169.3:/data/K8s: mkdir of a probe directory failed: mkdir: cannot "
+        "create directory",
+        "Stale file handle. Fix: check the export's options and permissions on the server.",
+    )
