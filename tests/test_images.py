@@ -4,6 +4,7 @@ every pod. Both validated like every other value."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -35,7 +36,7 @@ def test_moved(repository: str, registry: str | None, expected: str) -> None:
     assert moved(repository, registry) == expected
 
 
-def render(tmp_path: Path, extra: str) -> dict[str, list[dict[str, object]]]:
+def render(tmp_path: Path, extra: str) -> dict[str, list[dict[str, Any]]]:
     values = tmp_path / "lab.yaml"
     values.write_text(MINIMAL + extra)
     result = CliRunner().invoke(cli, ["render", str(values), "--output-dir", str(tmp_path / "o")])
@@ -56,7 +57,7 @@ def test_one_registry_moves_every_image_and_secrets_reach_every_pod(tmp_path: Pa
     }
     assert chart["imagePullSecrets"] == [{"name": "pull-a"}, {"name": "pull-b"}]
     [daemonset] = [d for d in tree["node-installer.yaml"] if d["kind"] == "DaemonSet"]
-    pod = daemonset["spec"]["template"]["spec"]  # type: ignore[index]
+    pod = daemonset["spec"]["template"]["spec"]
     images = [c["image"] for c in pod["initContainers"] + pod["containers"]]
     assert images == ["mirror.lan/library/busybox:1.37.0", "mirror.lan/pause:3.10"]
     assert pod["imagePullSecrets"] == [{"name": "pull-a"}, {"name": "pull-b"}]
@@ -66,7 +67,7 @@ def test_without_images_nothing_moves(tmp_path: Path) -> None:
     tree = render(tmp_path, "")
     [chart] = tree["helm-values.yaml"]
     assert "imagePullSecrets" not in chart
-    assert chart["image"]["repository"].startswith("registry.k8s.io/")  # type: ignore[index]
+    assert chart["image"]["repository"].startswith("registry.k8s.io/")
 
 
 @pytest.mark.parametrize(
@@ -95,3 +96,17 @@ def test_bad_images_are_located(tmp_path: Path, extra: str, expected: str) -> No
     assert result.exit_code == 1
     line = result.stderr.splitlines()[0]
     assert line.startswith(f"{tmp_path}/{expected}"), line
+
+
+def test_the_preflight_job_moves_too_and_gets_a_new_name(tmp_path: Path) -> None:
+    def job(extra: str) -> dict[str, Any]:
+        [found] = [d for d in render(tmp_path, extra)["preflight.yaml"] if d["kind"] == "Job"]
+        return found
+
+    plain = job("")
+    mirrored = job("images:\n  registry: mirror.lan\n  pullSecrets: [pull-a]\n")
+    pod = mirrored["spec"]["template"]["spec"]
+    assert [c["image"] for c in pod["containers"]] == ["mirror.lan/library/busybox:1.37.0"]
+    assert pod["imagePullSecrets"] == [{"name": "pull-a"}]
+    # A Job's pod template is immutable: a moved image must be a new Job.
+    assert mirrored["metadata"]["name"] != plain["metadata"]["name"]
