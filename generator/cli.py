@@ -435,6 +435,8 @@ def doctor(values: tuple[Path, ...], timeout: float) -> None:
     fmt = chosen_format()
     checks = diagnose(exports, timeout=timeout, each=doctor_report.live(fmt))
     doctor_report.finish(fmt, checks)
+    for note in default_class_notes(docs):  # what the export probe cannot see: the cluster
+        click.echo(note, err=True)
     click.get_current_context().exit(1 if any(c.status == FAIL for c in checks) else 0)
 
 

@@ -84,3 +84,16 @@ def test_summary_counts_every_status() -> None:
     )
     assert github(checks[0]) is None
     assert github(checks[2]) == "::error title=b reachable unreachable::m:/q: no. Fix: fix."
+
+
+def test_doctor_notes_the_default_class(tmp_path: Path) -> None:
+    """The export probe cannot see the cluster; doctor still says what a default class means."""
+    values = tmp_path / "lab.yaml"
+    values.write_text("cluster: lab\nnfs: {server: 192.0.2.1, path: /k8s}\n")  # TEST-NET-1
+    result = CliRunner().invoke(cli, ["doctor", str(values), "--timeout", "0.2"])
+    assert result.exit_code == 1  # unreachable
+    assert result.stderr.splitlines()[-1] == (
+        "note: lab: nfs-client becomes the default StorageClass; remove the default annotation "
+        "from any other class (k3s local-path, a cloud's default): README, \"Another default "
+        'class"'
+    )
