@@ -344,9 +344,13 @@ def flux_applies(
             e = Expect.of(fleet.values)
 
             def applied() -> bool:
+                # Attempted at the commit and the class taken over. Not Ready: the Kustomization
+                # also waits for the preflight Job, which never runs without a kubelet.
                 obj = get(kube, KUSTOMIZE_API, "Kustomization", FLUX_NAMESPACE, "nfs-storage")
-                at = str(((obj or {}).get("status") or {}).get("lastAppliedRevision", ""))
-                return is_ready(obj) and at.endswith(commit)
+                at = str(((obj or {}).get("status") or {}).get("lastAttemptedRevision", ""))
+                cls = get(kube, "storage.k8s.io/v1", "StorageClass", None, CLASS) or {}
+                managers = {m["manager"] for m in cls.get("metadata", {}).get("managedFields", [])}
+                return at.endswith(commit) and "kustomize-controller" in managers
 
             wait_for("Flux to apply the tree", applied)
             wait_for(
