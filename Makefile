@@ -49,3 +49,4 @@ bench: venv tools schemas ## Time one cluster and fleets of 10/100/1,000 (+ kube
 include mk/validate.mk
 include mk/fuzz.mk
 include mk/e2e.mk
+include mk/flux.mk
