@@ -4,6 +4,11 @@
 #   make flux-bin    build source-controller, helm-controller and kustomize-controller into
 #                    $(FLUX_BIN) from the wrapper Go module in e2e/flux (cached)
 #   make helm        pinned helm into ./bin (go install)
+#   make flux-crds   the Flux CRDs into $(FLUX_CRD_DIR) (controller-gen)
+#
+# E2E_CHARTS names a folder of published chart archives (nfs-subdir-external-provisioner-
+# <version>.tgz) that make e2e serves from a loopback Helm repository; without it the tests pull
+# the pinned chart from its repository, which needs a network.
 #
 # The controllers run out of cluster against the e2e kube-apiserver; e2e/flux/go.mod says how
 # their module graph was carried over. One go build for the three shares compiled packages.
@@ -14,13 +19,14 @@ FLUX_BIN        := .cache/flux/bin
 FLUX_SOURCES    := $(FLUX_DIR)/go.mod $(FLUX_DIR)/go.sum
 FLUX_CONTROLLERS := github.com/fluxcd/source-controller github.com/fluxcd/helm-controller \
 	github.com/fluxcd/kustomize-controller
+E2E_CHARTS      ?=
 HELM_VERSION    := v3.21.4
 HELM_MODULE     := helm.sh/helm/v3/cmd/helm
 # helm's release build stamps its version; without it `helm version` says v3.21.
 HELM_LDFLAGS    := -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) \
 	-X helm.sh/helm/v3/internal/version.gitTreeState=clean
 
-.PHONY: flux-bin helm
+.PHONY: flux-bin helm flux-crds
 
 $(FLUX_BIN)/.stamp: $(FLUX_SOURCES)
 	@command -v go >/dev/null || { echo "make e2e: Go 1.26 or newer is needed to build the Flux $(FLUX_VERSION) controllers." >&2; exit 1; }
@@ -42,3 +48,24 @@ $(BIN)/helm: $(BIN)/.version-helm-$(HELM_VERSION)
 	@touch $@
 
 helm: $(BIN)/helm ## Install pinned helm into ./bin (Go)
+
+# Flux CRDs for the e2e tests, generated with controller-gen from the API modules e2e/flux
+# requires (the same versions the controllers are built from).
+CONTROLLER_GEN_VERSION ?= v0.21.0
+FLUX_CRD_DIR := .cache/crds
+FLUX_CRD_PATHS := github.com/fluxcd/helm-controller/api/... \
+	github.com/fluxcd/source-controller/api/... github.com/fluxcd/kustomize-controller/api/...
+
+$(BIN)/.version-controller-gen-$(CONTROLLER_GEN_VERSION):
+	@mkdir -p $(BIN) && touch $@
+
+$(BIN)/controller-gen: $(BIN)/.version-controller-gen-$(CONTROLLER_GEN_VERSION)
+	$(call go-install,sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_GEN_VERSION))
+
+$(FLUX_CRD_DIR)/.flux-stamp: $(FLUX_SOURCES) $(BIN)/controller-gen
+	@mkdir -p $(FLUX_CRD_DIR)
+	cd $(FLUX_DIR) && $(CURDIR)/$(BIN)/controller-gen crd:crdVersions=v1 \
+		$(addprefix paths=,$(FLUX_CRD_PATHS)) output:crd:dir=$(CURDIR)/$(FLUX_CRD_DIR)
+	@touch $@
+
+flux-crds: $(FLUX_CRD_DIR)/.flux-stamp ## Generate the Flux CRDs the e2e tests install
