@@ -13,7 +13,7 @@ import base64
 import datetime
 import gzip
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -57,6 +57,10 @@ def flux_tree_ids() -> list[str]:
     return ids + [
         t for t, v in variants.items() if (v.get("gitops") or {}).get("engine", "flux") == "flux"
     ]
+
+
+class StageFailed(str):
+    """The message of a loop stage that failed."""
 
 
 @dataclass
@@ -124,14 +128,31 @@ class Loop:
         assert obj is not None, f"no HelmRelease {self.expect.namespace}/{self.expect.release}"
         return obj
 
+    def stage(self, name: str, run: Callable[[], object]) -> object:
+        """Run a stage of the loop once; a stage that failed fails every later test at once
+        (with its message) instead of waiting out its timeout again."""
+        if name not in self.stages:
+            try:
+                self.stages[name] = run()
+            except BaseException as error:
+                self.stages[name] = StageFailed(f"stage {name!r} failed: {error}")
+                raise
+        result = self.stages[name]
+        if isinstance(result, StageFailed):
+            pytest.fail(str(result), pytrace=False)
+        return result
+
     def installed(self) -> None:
-        if "installed" not in self.stages:
+        def run() -> Obj:
             self.applied("flux-system", self.commits[0])
-            self.stages["installed"] = self.applied("nfs-storage", self.commits[0])
+            return self.applied("nfs-storage", self.commits[0])
+
+        self.stage("installed", run)
 
     def upgraded(self) -> tuple[Obj, Obj]:
         """Commit a new nfs.server; returns (HelmRelease before, after)."""
-        if "upgraded" not in self.stages:
+
+        def run() -> tuple[Obj, Obj]:
             self.installed()
             before = self.release()
             self.commits.append(self.fleet.set_nfs_server(NEW_SERVER))
@@ -143,20 +164,22 @@ class Loop:
                 history = (obj.get("status") or {}).get("history") or []
                 return obj if is_ready(obj) and history and history[0]["version"] == 2 else None
 
-            after = wait_for("HelmRelease revision 2", upgraded, explain=self.explain)
-            self.stages["upgraded"] = (before, after)
-        result = self.stages["upgraded"]
+            after: Obj = wait_for("HelmRelease revision 2", upgraded, explain=self.explain)
+            return before, after
+
+        result = self.stage("upgraded", run)
         assert isinstance(result, tuple)
         return result
 
     def pruned(self) -> str:
-        if "pruned" not in self.stages:
+        def run() -> str:
             self.upgraded()
             self.commits.append(self.fleet.remove_cluster())
             self.poke()
             self.applied("flux-system", self.commits[-1])
-            self.stages["pruned"] = self.commits[-1]
-        return str(self.stages["pruned"])
+            return self.commits[-1]
+
+        return str(self.stage("pruned", run))
 
 
 @pytest.fixture(scope="module", params=flux_tree_ids())
