@@ -6,14 +6,15 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 NFS_GITOPS := $(VENV)/bin/nfs-gitops
-# One values file per cluster; files starting with _ (values/_defaults.yaml) are not clusters.
-VALUES := $(sort $(filter-out values/_%,$(wildcard values/*.yaml)))
-OUTPUT := output
+# The folder of values files: nfs-gitops itself picks the cluster files in it (*.yaml and *.yml,
+# not those starting with _ or .), so make and the CLI follow one rule.
+VALUES ?= values
+OUTPUT ?= output
 
-.PHONY: help venv render check test lint golden docs bench
+.PHONY: help venv render check test lint lint-python golden docs bench path
 
 help: ## Show this help
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,18 +24,23 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed ## Create the virtualenv with nfs-gitops and the dev tools
 
-render: venv ## Render every values/*.yaml into output/<cluster>/; remove trees of removed clusters
+path: venv ## Print the export that puts .venv/bin (nfs-gitops) on PATH; use: eval "$(make -s path)"
+	@echo 'export PATH="$(CURDIR)/$(VENV)/bin:$$PATH"'
+
+render: venv ## Render every cluster file of values/ into output/<cluster>/; remove trees of removed clusters
 	$(NFS_GITOPS) render --prune $(VALUES) --output-dir $(OUTPUT)
 
 check: venv ## Fail (exit 1, with a diff) if output/ is not what values/ renders to
 	$(NFS_GITOPS) render --check --prune $(VALUES) --output-dir $(OUTPUT)
 
-lint: venv ## ruff and mypy --strict
+lint-python: venv ## Static checks of the project's Python: ruff and mypy --strict
 	$(VENV)/bin/ruff check generator tests devtools bench
 	$(VENV)/bin/ruff format --check generator tests devtools bench
 	$(VENV)/bin/mypy
 
-test: venv lint validate ## Run the whole test suite (sets up everything it needs)
+lint: lint-python ## Old name of lint-python
+
+test: venv lint-python kubeconform ## Run the whole test suite (sets up everything it needs)
 	$(PY) -m pytest tests --ignore=tests/e2e
 
 golden: venv ## Refresh the golden trees under tests/golden/ after an intended change
@@ -47,6 +53,7 @@ bench: venv tools schemas ## Time one cluster and fleets of 10/100/1,000 (+ kube
 	$(PY) -m bench.run
 
 include mk/validate.mk
+include mk/crds.mk
 include mk/fuzz.mk
 include mk/e2e.mk
 include mk/flux.mk

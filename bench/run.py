@@ -38,6 +38,9 @@ import yaml
 
 from bench.fleet import write_fleet
 
+# The schema locations have one owner; bench times kubeconform through the same ones.
+from generator.lint import CRD_SCHEMA_LOCATION, K8S_SCHEMA_LOCATION
+
 ROOT = Path(__file__).resolve().parent.parent
 START = "<!-- bench:start (written by make bench; edit outside these markers) -->"
 END = "<!-- bench:end -->"
@@ -68,13 +71,6 @@ FLEET_TARGET_SIZE = 1000
 
 # The newest supported Kubernetes version, when the values schema does not list them.
 FALLBACK_K8S_VERSION = "1.37"
-K8S_SCHEMA_LOCATION = (
-    ".cache/schemas/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}"
-    "/{{ .ResourceKind }}{{ .KindSuffix }}.json"
-)
-CRD_SCHEMA_LOCATION = (
-    "../shared/schemas/crds/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json"
-)
 
 
 @dataclass
@@ -358,8 +354,7 @@ class Bench:
                 )
             )
             return
-        k8s = os.environ.get("NFS_GITOPS_K8S_SCHEMA_LOCATION", K8S_SCHEMA_LOCATION)
-        crd = os.environ.get("NFS_GITOPS_CRD_SCHEMA_LOCATION", CRD_SCHEMA_LOCATION)
+        k8s, crd = K8S_SCHEMA_LOCATION, CRD_SCHEMA_LOCATION
         schemas = ROOT / k8s.split("{{", 1)[0]
         if not schemas.is_dir():
             self.add(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import shlex
 import sys
 from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
@@ -92,7 +94,7 @@ def init(
     )
     validate_new(text.encode("utf-8"), target)
     write_new(target, text)
-    click.echo(f"wrote {target}; next: make render", err=True)
+    click.echo(f"wrote {target}; next: {render_command((target,), Path('output'))}", err=True)
 
 
 @cli.command()
@@ -165,7 +167,8 @@ def render(
             if stale:
                 names = ", ".join(str(tree.tree) for tree in stale)
                 files = {path: why for tree in stale for path, why in stale_files(tree).items()}
-                raise DriftError(f"output is stale for {names}; run make render", files=files)
+                hint = render_command(values, output_dir)
+                raise DriftError(f"output is stale for {names}; run {hint}", files=files)
             if verbose or _interactive():
                 click.echo(f"{len(docs)} cluster(s) up to date in {output_dir}", err=True)
             return
@@ -186,6 +189,13 @@ def render(
             f"{removed} removed",
             err=True,
         )
+
+
+def render_command(values: Iterable[Path], output_dir: Path) -> str:
+    """The command that renders these values, as a user types it (an installed tool may run
+    where no Makefile is)."""
+    words = ["nfs-gitops", "render", *map(str, values), "--output-dir", str(output_dir)]
+    return " ".join(shlex.quote(word) for word in words)
 
 
 def _interactive() -> bool:
@@ -243,13 +253,16 @@ def _supported_versions(
     multiple=True,
     metavar="TEMPLATE",
     help="kubeconform -schema-location (repeatable; a folder, URL template or 'default'). "
-    "Default: .cache/schemas (make schemas) for built-in kinds and ../shared/schemas/crds "
-    "for Flux and Argo CD resources.",
+    "Default: the offline schemas `make schemas` writes to .cache/schemas of the clone "
+    "(searched from the working folder upwards), built-in kinds and Flux/Argo CD resources.",
 )
-def lint(trees: tuple[Path, ...], versions: tuple[str, ...], locations: tuple[str, ...]) -> None:
+def kubeconform(
+    trees: tuple[Path, ...], versions: tuple[str, ...], locations: tuple[str, ...]
+) -> None:
     """Check rendered trees with kubeconform -strict: their resource files and their
     kustomize build output, for each Kubernetes version. Needs kubeconform and kustomize in
-    ./bin (make tools) or on PATH. Problems: FILE: Kind/name: message."""
+    ./bin (make tools) or on PATH. Problems: FILE: Kind/name: message. (Formerly `lint`,
+    still accepted.)"""
     from generator.errors import LintError
     from generator.lint import lint_trees
 
@@ -261,6 +274,11 @@ def lint(trees: tuple[Path, ...], versions: tuple[str, ...], locations: tuple[st
     if report.findings:
         names = ", ".join(str(tree) for tree in trees)
         raise LintError(f"{len(report.findings)} problem(s) in {names}")
+
+
+# The old name of `kubeconform`, kept for scripts and hooks written against it.
+cli.add_command(copy.copy(kubeconform), "lint")
+cli.commands["lint"].hidden = True
 
 
 def main() -> None:

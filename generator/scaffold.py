@@ -51,10 +51,10 @@ def values_text(
     """The commented values file; every value passes the YAML-safe scalar writer."""
     lines = [
         f"# yaml-language-server: $schema={schema_ref}",
-        f"# nfs-gitops values of cluster {cluster}: `make render` turns this file into its tree",
-        "# (output/<cluster>/). Only cluster and nfs are required; the keys commented out below",
-        "# show their defaults, and `nfs-gitops schema` lists every key. Values shared by all",
-        "# clusters can go in _defaults.yaml beside this file.",
+        f"# nfs-gitops values of cluster {cluster}: `nfs-gitops render` (make render in a clone)",
+        "# turns this file into its tree (output/<cluster>/). Only cluster and nfs are required;",
+        "# the keys commented out below show their defaults, and `nfs-gitops schema` lists every",
+        "# key. Values shared by all clusters can go in _defaults.yaml beside this file.",
         f"cluster: {scalar(cluster)}",
         "nfs:",
         "  # The NFS server (IPv4, IPv6 or DNS name) and the absolute path it exports.",

@@ -46,9 +46,9 @@ $(E2E_BIN)/.stamp: $(E2E_SOURCES)
 
 e2e-bin: $(E2E_BIN)/.stamp ## Build kube-apiserver, kube-controller-manager and etcd for the e2e tests (cached)
 
-e2e: e2e-bin flux-bin flux-crds helm venv tools ## Every tree on a real kube-apiserver, through real Flux, kustomize and helm (E2E_CHARTS=folder of chart archives)
+e2e: e2e-bin flux-bin helm venv tools crds ## Every tree on a real kube-apiserver, through real Flux, kustomize and helm (E2E_CHARTS=folder of chart archives)
 	E2E_BIN_DIR=$(abspath $(E2E_BIN)) E2E_FLUX_BIN_DIR=$(abspath $(FLUX_BIN)) \
-	E2E_CRD_DIR=$(abspath $(FLUX_CRD_DIR)) E2E_CHARTS=$(if $(E2E_CHARTS),$(abspath $(E2E_CHARTS))) \
+	E2E_CRD_DIR=$(abspath $(CRD_DIR)) E2E_CHARTS=$(if $(E2E_CHARTS),$(abspath $(E2E_CHARTS))) \
 	PATH=$(CURDIR)/$(BIN):$$PATH $(PY) -m pytest tests/e2e $(E2E_PYTEST_ARGS)
 
 e2e-clean: ## Remove the cached e2e binaries

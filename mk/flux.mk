@@ -1,10 +1,10 @@
 # The real GitOps engines the end-to-end tests run (issue 14). Included by the main Makefile
-# after mk/validate.mk (BIN, go-install) and mk/e2e.mk.
+# after mk/validate.mk (BIN, go-install), mk/crds.mk (make crds: the Flux CRDs the tests install)
+# and mk/e2e.mk.
 #
 #   make flux-bin    build source-controller, helm-controller and kustomize-controller into
 #                    $(FLUX_BIN) from the wrapper Go module in e2e/flux (cached)
 #   make helm        pinned helm into ./bin (go install)
-#   make flux-crds   the Flux CRDs into $(FLUX_CRD_DIR) (controller-gen)
 #
 # E2E_CHARTS names a folder of published chart archives (nfs-subdir-external-provisioner-
 # <version>.tgz) that make e2e serves from a loopback Helm repository; without it the tests pull
@@ -26,7 +26,7 @@ HELM_MODULE     := helm.sh/helm/v3/cmd/helm
 HELM_LDFLAGS    := -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) \
 	-X helm.sh/helm/v3/internal/version.gitTreeState=clean
 
-.PHONY: flux-bin helm flux-crds
+.PHONY: flux-bin helm
 
 $(FLUX_BIN)/.stamp: $(FLUX_SOURCES)
 	@command -v go >/dev/null || { echo "make e2e: Go 1.26 or newer is needed to build the Flux $(FLUX_VERSION) controllers." >&2; exit 1; }
@@ -49,23 +49,3 @@ $(BIN)/helm: $(BIN)/.version-helm-$(HELM_VERSION)
 
 helm: $(BIN)/helm ## Install pinned helm into ./bin (Go)
 
-# Flux CRDs for the e2e tests, generated with controller-gen from the API modules e2e/flux
-# requires (the same versions the controllers are built from).
-CONTROLLER_GEN_VERSION ?= v0.21.0
-FLUX_CRD_DIR := .cache/crds
-FLUX_CRD_PATHS := github.com/fluxcd/helm-controller/api/... \
-	github.com/fluxcd/source-controller/api/... github.com/fluxcd/kustomize-controller/api/...
-
-$(BIN)/.version-controller-gen-$(CONTROLLER_GEN_VERSION):
-	@mkdir -p $(BIN) && touch $@
-
-$(BIN)/controller-gen: $(BIN)/.version-controller-gen-$(CONTROLLER_GEN_VERSION)
-	$(call go-install,sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_GEN_VERSION))
-
-$(FLUX_CRD_DIR)/.flux-stamp: $(FLUX_SOURCES) $(BIN)/controller-gen
-	@mkdir -p $(FLUX_CRD_DIR)
-	cd $(FLUX_DIR) && $(CURDIR)/$(BIN)/controller-gen crd:crdVersions=v1 \
-		$(addprefix paths=,$(FLUX_CRD_PATHS)) output:crd:dir=$(CURDIR)/$(FLUX_CRD_DIR)
-	@touch $@
-
-flux-crds: $(FLUX_CRD_DIR)/.flux-stamp ## Generate the Flux CRDs the e2e tests install

@@ -1,15 +1,16 @@
 # kubeconform validation of the rendered trees (issue 7), offline. Included by the main Makefile,
 # which defines VENV, PY, NFS_GITOPS, OUTPUT and the file target $(VENV)/.installed.
 #
-#   make tools      pinned kubeconform and kustomize into ./bin (go install; needs Go)
-#   make schemas    self-contained schemas of built-in kinds into $(SCHEMA_CACHE), from the
-#                   kubernetes-validate wheel on PyPI, for every supported Kubernetes version
-#   make validate   nfs-gitops lint over every tree in output/: kubeconform -strict, every
-#                   supported version, the tree's files and its kustomize build output
+#   make tools        pinned kubeconform and kustomize into ./bin (go install; needs Go)
+#   make schemas      self-contained schemas into $(SCHEMA_CACHE): built-in kinds from the
+#                     kubernetes-validate wheel on PyPI, for every supported Kubernetes version,
+#                     and the Flux/Argo CD custom resources from their CRDs (mk/crds.mk)
+#   make kubeconform  nfs-gitops kubeconform over every tree in output/: -strict, every supported
+#                     version, the tree's files and its kustomize build output (old name: validate)
 #
-# Online instead of offline, for example:
-#   make validate K8S_SCHEMA_LOCATION=default \
-#     CRD_SCHEMAS=https://raw.githubusercontent.com/datreeio/CRDs-catalog/main
+# nfs-gitops finds $(SCHEMA_CACHE) by itself. Online instead of offline, for example:
+#   make kubeconform SCHEMA_LOCATIONS="default \
+#     https://raw.githubusercontent.com/datreeio/CRDs-catalog/main/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json"
 
 BIN                 := bin
 KUBECONFORM_VERSION := v0.7.0
@@ -22,16 +23,13 @@ KUBERNETES_VALIDATE_VERSION := 1.37.0
 KUBERNETES_VALIDATE_SHA256  := 85136d018a27b50ec7fc049d902bfa5193f5976807e6c0f408e3ab6fe078cad9
 KUBERNETES_VALIDATE_WHEEL   := kubernetes_validate-$(KUBERNETES_VALIDATE_VERSION)-py3-none-any.whl
 
-SCHEMA_CACHE        ?= .cache/schemas
-CRD_SCHEMAS         ?= ../shared/schemas/crds
-K8S_SCHEMA_LOCATION ?= $(SCHEMA_CACHE)/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json
-CRD_SCHEMA_LOCATION ?= $(CRD_SCHEMAS)/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json
+# Where nfs-gitops looks for the offline schemas (generator/lint.py, SCHEMA_CACHE).
+SCHEMA_CACHE        := .cache/schemas
+CRD_SCHEMA_DIR      := $(SCHEMA_CACHE)/crds
+# Empty: nfs-gitops's own offline locations. Otherwise kubeconform -schema-location values.
+SCHEMA_LOCATIONS    ?=
 
-# The tests (tests/test_lint.py) lint through the same locations as make validate.
-export NFS_GITOPS_K8S_SCHEMA_LOCATION := $(K8S_SCHEMA_LOCATION)
-export NFS_GITOPS_CRD_SCHEMA_LOCATION := $(CRD_SCHEMA_LOCATION)
-
-.PHONY: tools schemas validate
+.PHONY: tools schemas kubeconform validate
 
 # $(1): module@version. The version stamp makes a pin change reinstall; go install may leave an
 # up-to-date binary untouched, hence the touch.
@@ -66,8 +64,9 @@ $(SCHEMA_CACHE)/.stamp: $(SCHEMA_CACHE)/wheel/$(KUBERNETES_VALIDATE_WHEEL) \
 	$(PY) -m devtools.k8s_schemas --wheel $< --out $(SCHEMA_CACHE) $$($(NFS_GITOPS) kubernetes-versions)
 	@touch $@
 
-schemas: $(SCHEMA_CACHE)/.stamp ## Build offline schemas of built-in kinds for every supported version
+schemas: $(SCHEMA_CACHE)/.stamp $(CRD_SCHEMA_DIR)/.stamp ## Build offline schemas: built-in kinds (every supported version), Flux and Argo CD
 
-validate: tools schemas venv ## kubeconform -strict over every tree in output/, every supported version
-	$(NFS_GITOPS) lint $(OUTPUT)/*/ \
-		--schema-location '$(K8S_SCHEMA_LOCATION)' --schema-location '$(CRD_SCHEMA_LOCATION)'
+kubeconform: tools schemas venv ## kubeconform -strict over every tree in output/, every supported version
+	$(NFS_GITOPS) kubeconform $(OUTPUT)/*/ $(foreach l,$(SCHEMA_LOCATIONS),--schema-location '$(l)')
+
+validate: kubeconform ## Old name of kubeconform

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,8 +23,8 @@ from generator.render import render
 from generator.validate import schema, validate
 from tests.conftest import MINIMAL, ROOT
 
-# Offline CRD schemas (datreeio/CRDs-catalog), shared by the team; see ../shared/schemas/README.md.
-CRDS = ROOT.parent / "shared" / "schemas" / "crds"
+# Strict CRD schemas generated from the pinned upstream API modules (make schemas; mk/crds.mk).
+CRDS = ROOT / ".cache" / "schemas" / "crds"
 ARGOCD = MINIMAL + "gitops:\n  engine: argocd\n  repoURL: https://github.com/example/fleet.git\n"
 
 
@@ -47,6 +46,8 @@ def resources(files: dict[str, str]) -> list[str]:
 @cache
 def crd_validator(group: str, kind: str, version: str) -> Draft7Validator:
     path = CRDS / group / f"{kind.lower()}_{version}.json"
+    if not path.is_file():
+        pytest.fail(f"{path} is missing: run `make schemas` (make test does)", pytrace=False)
     return Draft7Validator(json.loads(path.read_text()))
 
 
@@ -267,7 +268,7 @@ def test_committed_trees_cover_every_engine() -> None:
     assert engines == set(ENGINES)
 
 
-# kubeconform (issue 7's `nfs-gitops lint`) over the golden tree of every engine and entry point.
+# kubeconform (`nfs-gitops kubeconform`) over the golden tree of every engine and entry point.
 GOLDEN_TREES = sorted(
     tree
     for case in ("argocd-minimal", "argocd-full", "kustomize-minimal", "flux-entrypoint")
@@ -278,12 +279,9 @@ GOLDEN_TREES = sorted(
 @pytest.mark.parametrize("tree", GOLDEN_TREES, ids=[t.parent.parent.name for t in GOLDEN_TREES])
 def test_golden_engine_trees_pass_kubeconform(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)  # ./bin and the schema locations are relative to the root
-    locations = (
-        os.environ.get("NFS_GITOPS_K8S_SCHEMA_LOCATION", K8S_SCHEMA_LOCATION),
-        os.environ.get("NFS_GITOPS_CRD_SCHEMA_LOCATION", CRD_SCHEMA_LOCATION),
-    )
+    locations = (K8S_SCHEMA_LOCATION, CRD_SCHEMA_LOCATION)
     args = [
-        "lint",
+        "kubeconform",
         str(tree.relative_to(ROOT)),
         f"--kubernetes-version={kubernetes_versions()[-1]}",
     ]

@@ -35,7 +35,9 @@ def test_init_writes_a_valid_file_that_renders(workdir: Path, engine: str) -> No
     extra = ["--repo-url", "https://github.com/example/fleet.git"] if engine == "argocd" else []
     result = run(*NEW, "--engine", engine, *extra)
     assert result.exit_code == 0, result.output
-    assert result.stderr == "wrote values/edge.yaml; next: make render\n"
+    assert result.stderr == (
+        "wrote values/edge.yaml; next: nfs-gitops render values/edge.yaml --output-dir output\n"
+    )
     target = workdir / "values" / "edge.yaml"
     data = yaml.safe_load(target.read_text())
     assert data["cluster"] == "edge"

@@ -1,8 +1,9 @@
-"""`nfs-gitops lint`: kubeconform -strict over rendered trees, offline, every supported version.
+"""`nfs-gitops kubeconform`: kubeconform -strict over rendered trees, offline, every version.
 
 These tests run the real kubeconform and kustomize from ./bin (make tools) against the schema
-cache (make schemas) and ../shared/schemas/crds, through the same command make validate runs.
-`make test` builds all of that first; without it they fail, they never skip.
+cache (make schemas: built-in kinds and the CRDs generated from the pinned upstream API modules),
+through the same command make kubeconform runs. `make test` builds all of that first; without
+it they fail, they never skip.
 """
 
 from __future__ import annotations
@@ -32,10 +33,7 @@ from generator.lint import (
 ROOT = Path(__file__).resolve().parent.parent
 HOMELAB = ROOT / "output" / "homelab"
 TREES = sorted(path.parent for path in (ROOT / "output").glob("*/kustomization.yaml"))
-LOCATIONS = (
-    os.environ.get("NFS_GITOPS_K8S_SCHEMA_LOCATION", K8S_SCHEMA_LOCATION),
-    os.environ.get("NFS_GITOPS_CRD_SCHEMA_LOCATION", CRD_SCHEMA_LOCATION),
-)
+LOCATIONS = (K8S_SCHEMA_LOCATION, CRD_SCHEMA_LOCATION)
 NEWEST = kubernetes_versions()[-1]
 
 
@@ -46,15 +44,16 @@ def at_root(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for tool in ("kubeconform", "kustomize"):
         if not (ROOT / "bin" / tool).is_file():
             pytest.fail(f"bin/{tool} is missing: run `make tools` (make test does)")
-    if not (ROOT / ".cache" / "schemas" / ".stamp").is_file():
-        pytest.fail("the schema cache is missing: run `make schemas` (make test does)")
+    for stamp in (".cache/schemas/.stamp", ".cache/schemas/crds/.stamp"):
+        if not (ROOT / stamp).is_file():
+            pytest.fail(f"{stamp} is missing: run `make schemas` (make test does)")
     yield
 
 
 def lint(*args: str | Path, versions: tuple[str, ...] = (NEWEST,)) -> Result:
     options = [f"--kubernetes-version={v}" for v in versions]
     options += [f"--schema-location={location}" for location in LOCATIONS]
-    return CliRunner().invoke(cli, ["lint", *map(str, args), *options])
+    return CliRunner().invoke(cli, ["kubeconform", *map(str, args), *options])
 
 
 @pytest.fixture
@@ -311,7 +310,7 @@ def test_skipped_resources_fail(
     result = CliRunner().invoke(
         cli,
         [
-            "lint",
+            "kubeconform",
             str(tree),
             f"--kubernetes-version={NEWEST}",
             "--schema-location=.cache/schemas",
@@ -336,23 +335,29 @@ def test_missing_kubeconform_is_a_clear_error(
     empty.mkdir()
     monkeypatch.chdir(empty)
     monkeypatch.setenv("PATH", str(empty))
-    result = CliRunner().invoke(cli, ["lint", str(tree)])
+    result = CliRunner().invoke(cli, ["kubeconform", str(tree)])
     assert result.exit_code == 1
     assert "kubeconform not found in ./bin or on PATH; run `make tools`" in result.stderr
 
 
+@pytest.fixture
+def tools_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """./bin on PATH, as for a user who runs nfs-gitops outside the root of the clone."""
+    monkeypatch.setenv("PATH", f"{ROOT / 'bin'}{os.pathsep}{os.environ['PATH']}")
+
+
+@pytest.mark.usefixtures("tools_on_path")
 def test_kubeconform_on_path_is_found(
     tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    monkeypatch.setenv("PATH", f"{ROOT / 'bin'}{os.pathsep}{os.environ['PATH']}")
     locations = [str(ROOT / location) for location in LOCATIONS]
     monkeypatch.chdir(elsewhere)
     result = CliRunner().invoke(
         cli,
         [
-            "lint",
+            "kubeconform",
             str(tree),
             f"--kubernetes-version={NEWEST}",
             *(f"--schema-location={location}" for location in locations),
@@ -364,7 +369,7 @@ def test_kubeconform_on_path_is_found(
 def test_missing_schema_folder_is_a_clear_error(tree: Path, tmp_path: Path) -> None:
     missing = tmp_path / "no-such-cache"
     result = CliRunner().invoke(
-        cli, ["lint", str(tree), f"--schema-location={missing}/{{{{ .ResourceKind }}}}.json"]
+        cli, ["kubeconform", str(tree), f"--schema-location={missing}/{{{{ .ResourceKind }}}}.json"]
     )
     assert result.exit_code == 1
     assert f"folder {missing} does not exist" in result.stderr
@@ -372,13 +377,13 @@ def test_missing_schema_folder_is_a_clear_error(tree: Path, tmp_path: Path) -> N
 
 
 def test_unsupported_kubernetes_version_is_a_usage_error(tree: Path) -> None:
-    result = CliRunner().invoke(cli, ["lint", str(tree), "--kubernetes-version=1.20"])
+    result = CliRunner().invoke(cli, ["kubeconform", str(tree), "--kubernetes-version=1.20"])
     assert result.exit_code == 2
     assert "1.20 not supported; choose from 1.33" in result.stderr
 
 
 def test_lint_needs_a_tree() -> None:
-    result = CliRunner().invoke(cli, ["lint"])
+    result = CliRunner().invoke(cli, ["kubeconform"])
     assert result.exit_code == 2
 
 
@@ -446,3 +451,56 @@ def test_finding_and_summary_formats() -> None:
         "output/a [Kubernetes 1.37, files]: Summary: 4 resources found in 2 files - "
         "Valid: 2, Invalid: 1, Errors: 1, Skipped: 0"
     )
+
+
+# -- the lone clone: schemas made by the project, found without options -------------------------
+
+
+def test_strict_crd_schemas_reject_an_unknown_helmrelease_field(tree: Path) -> None:
+    """The generated HelmRelease schema is strict: the rendered one passes, a typo does not."""
+    assert lint(tree).exit_code == 0
+    edit(tree / "helmrelease.yaml", "spec:\n", "spec:\n  valuesFile: typo.yaml\n")
+    result = lint(tree)
+    assert result.exit_code == 1
+    assert (
+        f"{tree}/helmrelease.yaml: HelmRelease/nfs-subdir-external-provisioner: "
+        "/spec: additional properties 'valuesFile' not allowed"
+    ) in problems(result)
+
+
+@pytest.mark.usefixtures("tools_on_path")
+def test_default_schemas_are_found_from_inside_the_clone(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No --schema-location: the clone's .cache/schemas is found from a subfolder too."""
+    monkeypatch.chdir(ROOT / "docs")
+    result = CliRunner().invoke(cli, ["kubeconform", str(tree), f"--kubernetes-version={NEWEST}"])
+    assert result.exit_code == 0, result.output
+    assert "Invalid: 0, Errors: 0, Skipped: 0" in result.stdout
+
+
+@pytest.mark.usefixtures("tools_on_path")
+def test_outside_a_clone_the_message_says_what_to_run_or_pass(
+    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = CliRunner().invoke(cli, ["kubeconform", str(tree)])
+    assert result.exit_code == 1
+    message = result.stderr
+    assert f"no offline schemas: .cache/schemas is not in {elsewhere} or a parent folder" in message
+    assert "run `make schemas` at its root" in message
+    assert "--schema-location default --schema-location 'https://" in message
+    assert "{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json'" in message
+    assert "[tool-missing]" in message
+
+
+def test_lint_is_kept_as_a_hidden_alias(tree: Path) -> None:
+    options = [f"--kubernetes-version={NEWEST}"]
+    options += [f"--schema-location={location}" for location in LOCATIONS]
+    result = CliRunner().invoke(cli, ["lint", str(tree), *options])
+    assert result.exit_code == 0, result.output
+    listing = CliRunner().invoke(cli, ["--help"]).stdout
+    assert "kubeconform" in listing
+    assert "  lint " not in listing

@@ -128,7 +128,8 @@ def test_drift_in_each_format(values_file: Path) -> None:
 
     code, stdout, stderr = run(*check)
     assert code == 1 and "-# edited\n" in stdout
-    assert stderr == f"nfs-gitops: output is stale for {out / 'homelab'}; run make render [drift]\n"
+    hint = f"nfs-gitops render {values_file} --output-dir {out}"  # no Makefile needed
+    assert stderr == f"nfs-gitops: output is stale for {out / 'homelab'}; run {hint} [drift]\n"
 
     code, stdout, stderr = run(*check, "--format", "json")
     assert code == 1 and "-# edited\n" in stderr, "the diff goes to stderr, stdout is JSON"

@@ -1,8 +1,8 @@
 """Fixtures for the end-to-end tests: a real etcd and kube-apiserver per rendered tree.
 
-`make e2e` builds the binaries into .cache/e2e/bin and passes E2E_BIN_DIR. Missing binaries,
-kustomize or schemas make the tests fail, never skip. Override the shared folder (default
-../shared beside the clone) with NFS_GITOPS_SHARED.
+`make e2e` builds the binaries into .cache/e2e/bin and passes E2E_BIN_DIR, and generates the
+CRDs into .cache/crds (make crds). Missing binaries, kustomize or CRDs make the tests fail, never
+skip.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from .kubeapi import ApiError, Kube, Obj
 
 REPO = trees.REPO
 BIN_DIR = Path(os.environ.get("E2E_BIN_DIR", REPO / ".cache" / "e2e" / "bin"))
-SHARED = Path(os.environ.get("NFS_GITOPS_SHARED", REPO.parent / "shared"))
+CRD_DIR = REPO / ".cache" / "crds"
 KUSTOMIZE = REPO / "bin" / "kustomize"
 
 
@@ -53,11 +53,7 @@ def kustomize() -> Path:
 
 @pytest.fixture(scope="session")
 def crd_dir() -> Path:
-    return _need(
-        SHARED / "schemas" / "crds",
-        "CRD schema folder",
-        "the shared folder must sit beside the clone, or set NFS_GITOPS_SHARED",
-    )
+    return _need(CRD_DIR, "generated CRD folder", "run `make crds` (make e2e does)")
 
 
 @pytest.fixture(scope="session")
