@@ -61,6 +61,7 @@ def chart_archives(
         [str(helm), "pull", CHART, "--repo", repository, "--version", version, "-d", str(pulled)],
         capture_output=True,
         text=True,
+        env=helm_env(workdir / "helm-home"),
     )
     if result.returncode != 0:
         raise ChartsError(
@@ -69,6 +70,16 @@ def chart_archives(
             "make e2e E2E_CHARTS=/path/to/charts"
         )
     return pulled
+
+
+def helm_env(home: Path) -> dict[str, str]:
+    """helm's environment with its cache, configuration and data under `home`, not ~."""
+    return {
+        **os.environ,
+        "HELM_CACHE_HOME": str(home / "cache"),
+        "HELM_CONFIG_HOME": str(home / "config"),
+        "HELM_DATA_HOME": str(home / "data"),
+    }
 
 
 @contextmanager
@@ -84,6 +95,7 @@ def helm_repository(helm: Path, archives: Path, workdir: Path) -> Iterator[str]:
             [str(helm), "repo", "index", str(root), "--url", url],
             check=True,
             capture_output=True,
+            env=helm_env(workdir / "helm-home"),
         )
         yield url
 

@@ -14,7 +14,6 @@ loopback Helm repository.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -39,6 +38,7 @@ from .engines import (
 )
 from .gitops import git
 from .kubeapi import Kube, Obj
+from .servers import helm_env
 
 RELEASE_MUST_NOT_CREATE = {
     "StorageClass",
@@ -112,13 +112,7 @@ def render_application(
                 ref, _, rest = value_file.partition("/")
                 assert ref.startswith("$") and ref[1:] in refs, value_file
                 argv += ["--values", str(root / rest)]
-            home = workdir / "helm-home"
-            env = {
-                **os.environ,
-                "HELM_CACHE_HOME": str(home / "cache"),
-                "HELM_CONFIG_HOME": str(home / "config"),
-                "HELM_DATA_HOME": str(home / "data"),
-            }
+            env = helm_env(workdir / "helm-home")
             result = subprocess.run(argv, capture_output=True, text=True, env=env)
             assert result.returncode == 0, f"{' '.join(argv)}:\n{result.stderr}"
             chart_objects = [d for d in yaml.safe_load_all(result.stdout) if d]

@@ -9,7 +9,6 @@ chart's PersistentVolume and PersistentVolumeClaim (with mount options) bind as 
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -36,6 +35,7 @@ from .engines import (
     wait_for,
 )
 from .kubeapi import Obj
+from .servers import helm_env
 
 
 def kustomize_tree_ids() -> list[str]:
@@ -61,13 +61,7 @@ def loopback_copy(tree: Path, helm_repository_url: str, workdir: Path) -> Path:
 
 
 def build(tree: Path, helm_binary: Path, workdir: Path) -> list[Obj]:
-    home = workdir / "helm-home"
-    env = {
-        **os.environ,
-        "HELM_CACHE_HOME": str(home / "cache"),
-        "HELM_CONFIG_HOME": str(home / "config"),
-        "HELM_DATA_HOME": str(home / "data"),
-    }
+    env = helm_env(workdir / "helm-home")
     result = subprocess.run(
         [
             str(trees.REPO / "bin" / "kustomize"),
