@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -16,6 +16,9 @@ from generator import __version__
 from generator.errors import DriftError, NfsGitopsError
 from generator.lock import DEFAULT_TIMEOUT
 from generator.report import chosen_format, format_option, report_error, report_ok
+
+if TYPE_CHECKING:
+    from generator.write import TreeChanges
 
 VALUES = click.Path(exists=False, dir_okay=True, path_type=Path)  # a folder: its cluster files
 ENGINES = ("flux", "argocd", "kustomize")  # the schema's gitops.engine enum (a test checks)
@@ -121,7 +124,8 @@ def validate(values: tuple[Path, ...]) -> None:
 @click.option(
     "--prune",
     is_flag=True,
-    help="VALUES are the whole fleet: also remove the generated files of other OUTPUT_DIR trees.",
+    help="Also remove the generated files of OUTPUT_DIR trees whose values file (named in their "
+    "header) is gone or now renders another cluster.",
 )
 @click.option(
     "-v", "--verbose", is_flag=True, help="Name every file changed and print the summary."
@@ -134,6 +138,18 @@ def validate(values: tuple[Path, ...]) -> None:
     metavar="SECONDS",
     help="How long to wait while another render holds OUTPUT_DIR/.nfs-gitops.lock.",
 )
+@click.option(
+    "--allow-recreate",
+    is_flag=True,
+    help="This render only: a StorageClass whose immutable fields change gets the engine's "
+    "delete-and-re-create mechanism instead of being refused.",
+)
+@click.option(
+    "--allow-export-change",
+    is_flag=True,
+    help="This render only: accept a changed nfs.server or nfs.path (see docs/errors.md, "
+    "nfs-export-change, for the risk).",
+)
 @format_option
 def render(
     values: tuple[Path, ...],
@@ -142,24 +158,34 @@ def render(
     prune: bool,
     verbose: bool,
     lock_timeout: float,
+    allow_recreate: bool,
+    allow_export_change: bool,
 ) -> None:
     """Render values files into OUTPUT_DIR/<cluster>/ (only changed files are written).
 
     A folder in VALUES stands for its cluster files (not those starting with _); each file is
     merged over the _defaults.yaml beside it. OUTPUT_DIR is created when missing. Renders of
     one OUTPUT_DIR take turns (a lock file). On a terminal a progress bar and a summary go to
-    stderr; otherwise only errors, unless --verbose.
+    stderr; otherwise only errors, removals and notes, unless --verbose.
+
+    A change Kubernetes would refuse (an immutable StorageClass field) or one that puts volumes
+    at risk (a moved NFS export) is refused, nothing written, unless opted in for this render.
     """
+    from generator.guard import Options
     from generator.lock import output_lock
-    from generator.pipeline import load_valid, plan_orphans, plan_tree
+    from generator.pipeline import load_valid, plan_trees
+    from generator.prune import plan_orphans
     from generator.write import apply_changes, stale_files, unified_diff
 
     docs = load_valid(values)  # refuse bad values before OUTPUT_DIR is created or locked
+    options = Options(allow_recreate, allow_export_change, check)
     with output_lock(output_dir, timeout=lock_timeout, shared=check):
         with _progress(docs, "Rendering") as each:
-            trees = [plan_tree(doc, output_dir) for doc in each]
+            trees = plan_trees(each, output_dir, options)
         if prune:
             trees += plan_orphans(output_dir, docs)
+        for note in (note for tree in trees for note in tree.notes):
+            click.echo(note, err=True)
         if check:
             stale = [tree for tree in trees if not tree.clean]
             for tree in stale:  # stdout holds only the JSON array with --format json
@@ -174,18 +200,30 @@ def render(
             return
         for tree in trees:
             apply_changes(tree)
-    if verbose:
-        for tree in trees:
+    _report_written(trees, len(docs), verbose=verbose)
+
+
+def _report_written(trees: list[TreeChanges], clusters: int, *, verbose: bool) -> None:
+    """What a render did. Removals are always named (a prune must never be silent)."""
+    for tree in trees:
+        if verbose:
             for name in tree.write:
                 click.echo(f"wrote {tree.tree / name}", err=True)
-            for name in tree.remove:
-                click.echo(f"removed {tree.tree / name}", err=True)
-    if verbose or _interactive():
+        for name in tree.remove:
+            click.echo(f"removed {tree.tree / name}", err=True)
+        if tree.orphan:
+            left = " (folder kept: other files remain)"
+            click.echo(
+                f"pruned {tree.tree}: {tree.orphan}; {len(tree.remove)} generated file(s) removed"
+                + (left if tree.tree.exists() else ""),
+                err=True,
+            )
+    if verbose or _interactive() or any(tree.remove for tree in trees):
         written = sum(len(tree.write) for tree in trees)
         unchanged = sum(len(tree.unchanged) for tree in trees)
         removed = sum(len(tree.remove) for tree in trees)
         click.echo(
-            f"{len(docs)} cluster(s): {written} file(s) written, {unchanged} unchanged, "
+            f"{clusters} cluster(s): {written} file(s) written, {unchanged} unchanged, "
             f"{removed} removed",
             err=True,
         )

@@ -1,8 +1,10 @@
 """One render at a time per output folder: an advisory lock on OUTPUT_DIR/.nfs-gitops.lock.
 
 The lock file lives in the output folder, not in any cluster tree, so it is never rendered,
-compared or removed; .gitignore keeps it out of Git. The kernel drops the lock when the holder
-exits, however it exits, so a killed render never blocks the next one.
+compared or removed, and kustomize (which builds OUTPUT_DIR/<cluster>) never sees it. A writer
+makes sure OUTPUT_DIR/.gitignore lists it, so it stays out of Git in any repository, whatever
+the repository's own .gitignore says. The kernel drops the lock when the holder exits, however
+it exits, so a killed render never blocks the next one.
 """
 
 from __future__ import annotations
@@ -18,6 +20,13 @@ from pathlib import Path
 from generator.errors import OutputError
 
 LOCK_NAME = ".nfs-gitops.lock"
+GITIGNORE = ".gitignore"
+IGNORE_LINE = f"/{LOCK_NAME}"
+GITIGNORE_TEXT = (
+    "# Written by nfs-gitops: the lock of concurrent renders is not part of any tree. Commit this\n"
+    "# file; lines you add are kept.\n"
+    f"{IGNORE_LINE}\n"
+)
 DEFAULT_TIMEOUT = 60.0
 _POLL = 0.05
 
@@ -40,6 +49,8 @@ def output_lock(output_dir: Path, *, timeout: float, shared: bool = False) -> It
         fd = _open_for_writing(output_dir, path)
     try:
         _acquire(fd, path, timeout, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        if not shared:
+            ignore_lock_file(output_dir)  # under the lock: one writer at a time
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
@@ -69,6 +80,24 @@ def _open_for_writing(output_dir: Path, path: Path) -> int:
             code="output-unwritable",
             path=str(output_dir),
         ) from None
+
+
+def ignore_lock_file(output_dir: Path) -> None:
+    """Make OUTPUT_DIR/.gitignore list the lock file: create it, or add the line to it."""
+    from generator.write import write_atomic
+
+    path = output_dir / GITIGNORE
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        return  # someone manages it by other means; never write through a link
+    try:
+        text = path.read_text(encoding="utf-8") if path.exists() else None
+    except (OSError, UnicodeDecodeError):
+        return  # not ours to repair; the lock is only an untracked file then
+    if text is None:
+        write_atomic(path, GITIGNORE_TEXT.encode("utf-8"))
+    elif IGNORE_LINE not in text.splitlines() and LOCK_NAME not in text.splitlines():
+        ending = "" if not text or text.endswith("\n") else "\n"
+        write_atomic(path, (text + ending + IGNORE_LINE + "\n").encode("utf-8"))
 
 
 def _acquire(fd: int, path: Path, timeout: float, mode: int) -> None:

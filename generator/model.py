@@ -77,6 +77,14 @@ class Model:
         return f"{parent}/*/application.yaml" if parent else "*/application.yaml"
 
     @property
+    def leader_election(self) -> bool:
+        """provisioner.leaderElection, or when null: on exactly when there is more than one
+        replica. The chart's Deployment uses the Recreate strategy (pinned in helm-values.yaml),
+        so a single replica never runs next to another and election would guard nothing."""
+        chosen = self.values["provisioner"]["leaderElection"]
+        return self.values["provisioner"]["replicas"] > 1 if chosen is None else bool(chosen)
+
+    @property
     def installer_node_selector(self) -> dict[str, str]:
         """The user's node labels, always restricted to Linux nodes."""
         return {**self.values["nodeInstaller"]["nodeSelector"], "kubernetes.io/os": "linux"}

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from generator.errors import BadUsage, InvalidValues, Problem
-from generator.fleet import cluster_files, defaults_path, defaults_problems, merge, orphan_trees
+from generator.fleet import cluster_files, defaults_path, defaults_problems, merge
+from generator.guard import Options, guarded_render
 from generator.load import Document, load_bytes, load_file
 from generator.model import build_model, gitops_path
-from generator.render import render
+from generator.prune import plan_orphans
 from generator.validate import validate
 from generator.write import TreeChanges, plan_changes, tree_path
 
@@ -126,33 +127,48 @@ def _duplicate_paths(docs: list[Document]) -> list[Problem]:
     return problems
 
 
-def plan_tree(doc: Document, output_dir: Path) -> TreeChanges:
-    """What rendering one validated values document into output_dir/<cluster>/ would change."""
-    model = build_model(doc.data, doc.file)
-    return plan_changes(tree_path(output_dir, model.names.cluster), render(model))
+def plan_tree(doc: Document, output_dir: Path, options: Options | None = None) -> TreeChanges:
+    """What rendering one validated values document into output_dir/<cluster>/ would change.
 
-
-def plan_orphans(output_dir: Path, docs: Sequence[Document]) -> list[TreeChanges]:
-    """Removing the generated files of every tree in output_dir no values document renders.
-
-    Only files carrying the generated header go; the folder goes too once it is empty.
+    Raises InvalidValues when the change is one the cluster would refuse (generator/guard.py).
     """
-    clusters = {doc.data["cluster"] for doc in docs}
-    changes = []
-    for tree in orphan_trees(output_dir, clusters):
-        change = plan_changes(tree, {})
-        change.orphan = True
-        changes.append(change)
+    model = build_model(doc.data, doc.file)
+    tree = tree_path(output_dir, model.names.cluster)
+    guarded = guarded_render(doc, model, tree, options or Options())
+    changes = plan_changes(tree, guarded.files)
+    changes.notes.extend(guarded.notes)
     return changes
 
 
-def plan(paths: Sequence[Path], output_dir: Path, *, prune: bool = False) -> list[TreeChanges]:
+def plan_trees(
+    docs: Iterable[Document], output_dir: Path, options: Options | None = None
+) -> list[TreeChanges]:
+    """plan_tree for each document; every refused change of every tree is reported at once."""
+    changes: list[TreeChanges] = []
+    problems: list[Problem] = []
+    for doc in docs:
+        try:
+            changes.append(plan_tree(doc, output_dir, options))
+        except InvalidValues as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InvalidValues(problems)
+    return changes
+
+
+def plan(
+    paths: Sequence[Path],
+    output_dir: Path,
+    *,
+    prune: bool = False,
+    options: Options | None = None,
+) -> list[TreeChanges]:
     """Everything that rendering these values files into output_dir would change.
 
-    With prune the files are the whole fleet: trees of other clusters are removed as well.
+    With prune, trees whose values file is gone (generator/prune.py) are removed as well.
     """
     docs = load_valid(paths)
-    changes = [plan_tree(doc, output_dir) for doc in docs]
+    changes = plan_trees(docs, output_dir, options)
     if prune:
         changes.extend(plan_orphans(output_dir, docs))
     return changes

@@ -8,6 +8,7 @@ parsed back before it is kept.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,6 +62,10 @@ ENGINE_ENTRYPOINTS: dict[str, list[tuple[str, str, str | None]]] = {
     "kustomize": [],
 }
 HELM_VALUES = ("helm-values.yaml", "helm-values.yaml.j2")
+CLASS_FILE = "storageclass.yaml"
+# A class storageClass.name no longer names, kept for its volumes until the user deletes the file.
+RETAINED_PREFIX = "storageclass-retained-"
+RETAINED_TEMPLATE = "storageclass-retained.yaml.j2"
 
 
 def template_dir() -> Path:
@@ -102,6 +107,26 @@ def header(source: str) -> str:
     return f"{GENERATED_MARK} from {shown}; DO NOT EDIT.\n"
 
 
+def is_generated_text(text: str) -> bool:
+    return text.startswith(GENERATED_MARK)
+
+
+def header_source(text: str) -> str | None:
+    """The values file a generated file's header names (the inverse of header), else None."""
+    first = text.partition("\n")[0]
+    start, end = f"{GENERATED_MARK} from ", "; DO NOT EDIT."
+    if not (first.startswith(start) and first.endswith(end)):
+        return None
+    shown = first[len(start) : -len(end)]
+    if shown.startswith('"'):
+        try:
+            source = json.loads(shown)
+        except ValueError:
+            return None
+        return source if isinstance(source, str) else None
+    return shown or None
+
+
 Pairs = list[tuple[str, str]]
 
 
@@ -123,16 +148,43 @@ def plan(model: Model) -> tuple[Pairs, Pairs, Pairs]:
     return resources, [HELM_VALUES, *ENGINE_SUPPORT[engine]], entrypoints
 
 
-def render(model: Model) -> dict[str, str]:
-    """File name -> content for one cluster's tree."""
+def retained_file(name: str) -> str:
+    """The tree file of a StorageClass kept after storageClass.name moved away from it."""
+    return f"{RETAINED_PREFIX}{name}.yaml"
+
+
+def render(
+    model: Model,
+    *,
+    recreate: Mapping[str, str] | None = None,
+    retained: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, str]:
+    """File name -> content for one cluster's tree.
+
+    recreate: annotations that make the GitOps engine delete and re-create the StorageClass
+    (render --allow-recreate). retained: StorageClasses a rename replaced, as read from the
+    tree, each kept in its own file (see generator/guard.py).
+    """
     resources, support, entrypoints = plan(model)
+    names = [name for name, _ in resources]
+    at = names.index(CLASS_FILE) + 1 if CLASS_FILE in names else len(names)
+    kept = [(retained_file(c["name"]), RETAINED_TEMPLATE) for c in retained]
+    resources = resources[:at] + kept + resources[at:]
     resource_files = [name for name, _ in resources]
     objects = resource_files + [name for name, _ in entrypoints]
-    context = {"v": model.values, "n": model.names, "m": model, "resources": resource_files}
+    context = {
+        "v": model.values,
+        "n": model.names,
+        "m": model,
+        "resources": resource_files,
+        "recreate": dict(recreate or {}),
+    }
     head = header(model.source)
     files: dict[str, str] = {}
+    by_file = {retained_file(c["name"]): c for c in retained}
     for name, template in resources + support + entrypoints:
-        body = _render_one(template, context)
+        one = {**context, "c": by_file[name]} if name in by_file else context
+        body = _render_one(template, one)
         _parse_back(name, body, is_resource=name in objects, head=head)
         files[name] = head + body
     return files

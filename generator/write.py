@@ -31,7 +31,8 @@ class TreeChanges:
     unchanged: list[str] = field(default_factory=list)
     remove: dict[str, str] = field(default_factory=dict)
     old: dict[str, str | None] = field(default_factory=dict)
-    orphan: bool = False  # no values file renders this tree any more: remove it once empty
+    orphan: str | None = None  # why no values file renders this tree any more: remove it
+    notes: list[str] = field(default_factory=list)  # what the summary must say (guard.py)
 
     @property
     def clean(self) -> bool:
@@ -148,11 +149,12 @@ def stale_files(changes: TreeChanges) -> dict[str, str]:
             "is missing" if missing else "differs from what the values render to"
         )
     for name in changes.remove:
-        found[f"{changes.tree}/{name}"] = (
-            "is a temp file left by an interrupted render"
-            if TEMP_FILE.match(name)
-            else "is generated but no longer rendered"
-        )
+        if TEMP_FILE.match(name):
+            found[f"{changes.tree}/{name}"] = "is a temp file left by an interrupted render"
+        elif changes.orphan:
+            found[f"{changes.tree}/{name}"] = f"belongs to a gone cluster ({changes.orphan})"
+        else:
+            found[f"{changes.tree}/{name}"] = "is generated but no longer rendered"
     return found
 
 

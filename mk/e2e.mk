@@ -29,6 +29,9 @@ E2E_VERSION_PKGS := k8s.io/component-base/version k8s.io/client-go/pkg/version
 E2E_LDFLAGS  := -s -w $(foreach p,$(E2E_VERSION_PKGS),-X $(p).gitVersion=$(KUBE_VERSION) \
 	-X $(p).gitMajor=$(KUBE_MAJOR) -X $(p).gitMinor=$(KUBE_MINOR) -X $(p).gitTreeState=clean)
 E2E_PYTEST_ARGS ?=
+# Folder of the published chart archives (tests/e2e/test_chart_rbac.py reads the real chart's
+# RBAC templates from it); .ci/run passes it.
+E2E_CHARTS ?=
 
 .PHONY: e2e e2e-bin e2e-clean
 

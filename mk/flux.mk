@@ -19,7 +19,6 @@ FLUX_BIN        := .cache/flux/bin
 FLUX_SOURCES    := $(FLUX_DIR)/go.mod $(FLUX_DIR)/go.sum
 FLUX_CONTROLLERS := github.com/fluxcd/source-controller github.com/fluxcd/helm-controller \
 	github.com/fluxcd/kustomize-controller
-E2E_CHARTS      ?=
 HELM_VERSION    := v3.21.4
 HELM_MODULE     := helm.sh/helm/v3/cmd/helm
 # helm's release build stamps its version; without it `helm version` says v3.21.

@@ -82,15 +82,18 @@ def test_render_then_check(values_file: Path) -> None:
     tree = out / "homelab"
     assert len(list(tree.iterdir())) == 9
     assert run("render", "--check", str(values_file), "--output-dir", str(out))[0] == 0
+    # A mutable field: an immutable one would be refused by the guard (tests/test_guard.py).
     storage_class = tree / "storageclass.yaml"
     storage_class.write_text(
-        storage_class.read_text().replace("reclaimPolicy: Delete", "reclaimPolicy: Retain")
+        storage_class.read_text().replace(
+            "allowVolumeExpansion: false", "allowVolumeExpansion: true"
+        )
     )
     code, out_text, err = run("render", "--check", str(values_file), "--output-dir", str(out))
     assert code == 1
-    assert "-reclaimPolicy: Retain\n+reclaimPolicy: Delete\n" in out_text
+    assert "-allowVolumeExpansion: true\n+allowVolumeExpansion: false\n" in out_text
     assert "output is stale" in err
-    assert "reclaimPolicy: Retain" in storage_class.read_text(), "--check must write nothing"
+    assert "allowVolumeExpansion: true" in storage_class.read_text(), "--check writes nothing"
 
 
 def test_python_dash_m_and_version() -> None:

@@ -47,7 +47,8 @@ def test_up_to_date_output_passes_quietly(rendered: Path) -> None:
 @pytest.mark.parametrize(
     ("file", "old", "new"),
     [
-        ("homelab/storageclass.yaml", "reclaimPolicy: Delete", "reclaimPolicy: Retain"),
+        # Hand edits of immutable fields are refused by the guard instead (tests/test_guard.py).
+        ("homelab/storageclass.yaml", "allowVolumeExpansion: false", "allowVolumeExpansion: true"),
         ("homelab/helm-values.yaml", "replicaCount: 1", "replicaCount: 3"),
         ("office/application.yaml", "selfHeal: true", "selfHeal: false"),
         ("office/kustomization.yaml", '"-2"', '"5"'),

@@ -117,7 +117,10 @@ def test_argocd_application_installs_the_chart_with_the_trees_values_file() -> N
     # The chart does not create what the tree already holds.
     assert values["storageClass"]["create"] is False and values["rbac"]["create"] is False
     assert app["spec"]["syncPolicy"]["automated"] == {"prune": True, "selfHeal": True}
-    assert "ServerSideApply=true" in app["spec"]["syncPolicy"]["syncOptions"]
+    assert app["spec"]["syncPolicy"]["syncOptions"] == ["ServerSideApply=true", "PruneLast=true"]
+    # Retries never end (negative limit) and take the newest revision: README, Argo CD settings.
+    retry = app["spec"]["syncPolicy"]["retry"]
+    assert (retry["limit"], retry["refresh"], retry["backoff"]["maxDuration"]) == (-1, True, "5m")
 
 
 def test_argocd_sync_waves_put_namespaces_then_rbac_first() -> None:

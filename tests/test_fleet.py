@@ -167,7 +167,12 @@ def test_two_files_with_one_cluster_name_are_refused(fleet: Path) -> None:
 
 def test_prune_removes_generated_files_of_gone_clusters_and_nothing_else(fleet: Path) -> None:
     assert run("render", "values", "--output-dir", "output").exit_code == 0
-    assert sorted(p.name for p in Path("output").iterdir()) == [".nfs-gitops.lock", "a", "b"]
+    assert sorted(p.name for p in Path("output").iterdir()) == [
+        ".gitignore",
+        ".nfs-gitops.lock",
+        "a",
+        "b",
+    ]
     Path("output/b/NOTES.md").write_text("kept: not generated\n")
     Path("output/elsewhere").mkdir()
     Path("output/elsewhere/mine.yaml").write_text("kind: Mine\n")

@@ -19,10 +19,14 @@ from generator.errors import OutputError
 from tests.conftest import MINIMAL, ROOT
 
 # Changes most files of the tree: names, namespaces, mount options, the StorageClass.
-CHANGED = MINIMAL.replace("192.168.169.3", "nas.example.com") + (
+# Changes most files, but nothing the day-2 guard refuses (no immutable StorageClass field, no
+# export move), so these tests exercise the writing alone.
+CHANGED = MINIMAL + (
     "namespace: storage\n"
-    "storageClass: {name: nfs-fast, reclaimPolicy: Retain}\n"
-    "chart: {releaseName: nfs}\n"
+    "storageClass: {default: false}\n"
+    "nodeInstaller: {namespace: installer}\n"
+    "chart: {version: 4.0.17}\n"
+    "provisioner: {replicas: 2, leaderElection: true}\n"
 )
 
 

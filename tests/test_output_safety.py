@@ -191,7 +191,7 @@ def test_full_disk_is_one_message_and_keeps_old_content(
     assert render(values_file, out)[0] == 0
     tree = out / "homelab"
     old = (tree / "storageclass.yaml").read_text()
-    values_file.write_text(MINIMAL + "storageClass: {reclaimPolicy: Retain}\n")
+    values_file.write_text(MINIMAL + "storageClass: {default: false}\n")
     real_mkstemp = tempfile.mkstemp
 
     def on_full_disk(*args: Any, **kwargs: Any) -> tuple[int, str]:
@@ -210,7 +210,7 @@ def test_full_disk_is_one_message_and_keeps_old_content(
     assert not [p.name for p in tree.iterdir() if p.name.endswith(".tmp")], "temp file left"
     assert render(values_file, out, "--check")[0] == 1
     assert render(values_file, out)[0] == 0
-    assert "reclaimPolicy: Retain" in (tree / "storageclass.yaml").read_text()
+    assert 'is-default-class: "false"' in (tree / "storageclass.yaml").read_text()
 
 
 def test_output_errors_in_json_and_github_formats(values_file: Path, outside: Path) -> None:
@@ -312,7 +312,8 @@ def test_concurrent_renders_leave_one_whole_tree(values_file: Path) -> None:
     """Two processes render different values into one tree: the result is one of the two."""
     out = values_file.parent / "output"
     other = values_file.with_name("other.yaml")
-    other.write_text(MINIMAL + "storageClass: {name: other, reclaimPolicy: Retain}\n")
+    # Differs in what the day-2 guard lets change in place (namespace, default flag).
+    other.write_text(MINIMAL + "namespace: other\nstorageClass: {default: false}\n")
     expected = {}
     for name, source in (("a", values_file), ("b", other)):
         assert render(source, values_file.parent / name)[0] == 0
@@ -353,3 +354,56 @@ def test_write_module_keeps_temp_files_recognisable() -> None:
         fd, name = tempfile.mkstemp(dir=scratch, prefix=".storageclass.yaml.", suffix=".tmp")
         os.close(fd)
         assert generator.write.TEMP_FILE.match(Path(name).name)
+
+
+# -- the lock file stays out of Git in any repository -----------------------------------------
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=repo, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_lock_file_stays_out_of_git_in_a_repository_that_does_not_ignore_it(
+    values_file: Path,
+) -> None:
+    repo = values_file.parent
+    git(repo, "init", "-q")
+    assert not (repo / ".gitignore").exists()
+    assert render(values_file, repo / "output")[0] == 0
+    added = git(repo, "add", "-n", "output").splitlines()
+    assert "add 'output/.gitignore'" in added
+    assert "add 'output/homelab/storageclass.yaml'" in added
+    assert not [line for line in added if LOCK_NAME in line], added
+    assert (repo / "output" / ".gitignore").read_text().splitlines()[-1] == f"/{LOCK_NAME}"
+    # Beside the trees, never in one: kustomize builds output/<cluster> and never sees it.
+    assert ".gitignore" not in {p.name for p in (repo / "output" / "homelab").iterdir()}
+    # A second render, and --check, leave everything as it is.
+    before = (repo / "output" / ".gitignore").read_bytes()
+    assert render(values_file, repo / "output")[0] == 0
+    assert render(values_file, repo / "output", "--check") == (0, "", "")
+    assert (repo / "output" / ".gitignore").read_bytes() == before
+
+
+def test_an_existing_output_gitignore_keeps_its_lines(values_file: Path) -> None:
+    out = values_file.parent / "output"
+    out.mkdir()
+    (out / ".gitignore").write_text("*.bak")
+    assert render(values_file, out)[0] == 0
+    assert (out / ".gitignore").read_text() == f"*.bak\n/{LOCK_NAME}\n"
+    (out / ".gitignore").write_text(f"# mine\n{LOCK_NAME}\n")
+    assert render(values_file, out)[0] == 0
+    assert (out / ".gitignore").read_text() == f"# mine\n{LOCK_NAME}\n", "already ignored"
+
+
+def test_the_trees_are_the_same_bytes_with_or_without_the_gitignore(values_file: Path) -> None:
+    first, second = values_file.parent / "a", values_file.parent / "b"
+    assert render(values_file, first)[0] == 0
+    (second).mkdir()
+    (second / ".gitignore").write_text("anything\n")
+    assert render(values_file, second)[0] == 0
+    trees = [
+        {p.name: p.read_bytes() for p in (out / "homelab").iterdir()} for out in (first, second)
+    ]
+    assert trees[0] == trees[1]

@@ -76,7 +76,7 @@ def test_flux_tree_holds_every_object() -> None:
     assert kinds == sorted(
         [
             *("Namespace", "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding"),
-            *("Role", "RoleBinding", "ServiceAccount", "DaemonSet", "StorageClass"),
+            *("ServiceAccount", "DaemonSet", "StorageClass"),
             *("HelmRepository", "HelmRelease"),
         ]
     )
@@ -147,15 +147,41 @@ def test_storage_class_parameters_and_mount_options() -> None:
     assert yaml.safe_load(files2["helm-values.yaml"])["nfs"]["mountOptions"] == ["nfsvers=4.2"]
 
 
-def test_rbac_is_exactly_the_upstream_rules() -> None:
-    found = objects(rendered())
+# The chart's RBAC for a configuration, minus the removals the README lists: the chart renders
+# its endpoints Role and RoleBinding whenever rbac.create is on (reference, "Leader election");
+# nfs-gitops leaves them out when leader election is off (one replica), as unused privilege.
+def chart_rbac(*, leader_election: bool) -> dict[str, list[dict[str, Any]]]:
+    rules = {"ClusterRole": UPSTREAM_CLUSTER_RULES}
+    return {**rules, "Role": UPSTREAM_LEADER_RULES} if leader_election else rules
+
+
+@pytest.mark.parametrize(
+    ("extra", "election"),
+    [
+        ("", False),
+        ("provisioner: {replicas: 2}\n", True),
+        ("provisioner: {replicas: 1, leaderElection: true}\n", True),
+        ("provisioner: {replicas: 3, leaderElection: null}\n", True),
+        ("provisioner: {replicas: 1, leaderElection: false}\n", False),
+    ],
+    ids=["one-replica", "two-replicas", "asked-for", "three-replicas", "turned-off"],
+)
+def test_rbac_is_the_charts_for_the_configuration_minus_listed_removals(
+    extra: str, election: bool
+) -> None:
+    files = rendered(extra)
+    found = objects(files)
+    rules = {
+        kind: obj["rules"] for (kind, _), obj in found.items() if kind in ("ClusterRole", "Role")
+    }
+    assert rules == chart_rbac(leader_election=election)
+    chart = yaml.safe_load(files["helm-values.yaml"])
+    assert chart["leaderElection"] == {"enabled": election}
+    # Election off is safe only because two provisioners never run at once: the chart's
+    # default strategy, pinned.
+    assert chart["strategyType"] == "Recreate"
     sa = found[("ServiceAccount", "nfs-subdir-external-provisioner")]
     assert sa["metadata"]["namespace"] == "nfs-provisioner"
-    role = found[("ClusterRole", "nfs-subdir-external-provisioner-runner")]
-    assert role["rules"] == UPSTREAM_CLUSTER_RULES
-    leader = found[("Role", "leader-locking-nfs-subdir-external-provisioner")]
-    assert leader["rules"] == UPSTREAM_LEADER_RULES
-    assert leader["metadata"]["namespace"] == "nfs-provisioner"
     subject = {
         "kind": "ServiceAccount",
         "name": sa["metadata"]["name"],
@@ -163,16 +189,22 @@ def test_rbac_is_exactly_the_upstream_rules() -> None:
     }
     binding = found[("ClusterRoleBinding", "run-nfs-subdir-external-provisioner")]
     assert binding["subjects"] == [subject]
-    assert binding["roleRef"]["name"] == role["metadata"]["name"]
-    role_binding = found[("RoleBinding", "leader-locking-nfs-subdir-external-provisioner")]
-    assert role_binding["subjects"] == [subject]
-    assert role_binding["roleRef"] == {
-        "apiGroup": "rbac.authorization.k8s.io",
-        "kind": "Role",
-        "name": leader["metadata"]["name"],
-    }
+    assert binding["roleRef"]["name"] == "nfs-subdir-external-provisioner-runner"
+    bindings = [kind for kind, _ in found if kind in ("ClusterRoleBinding", "RoleBinding")]
     # Only the provisioner gets RBAC: the installer's ServiceAccount is bound to nothing.
-    assert sum(1 for kind, _ in found if kind in ("ClusterRoleBinding", "RoleBinding")) == 2
+    assert sorted(bindings) == (
+        ["ClusterRoleBinding", "RoleBinding"] if election else ["ClusterRoleBinding"]
+    )
+    if election:
+        leader = found[("Role", "leader-locking-nfs-subdir-external-provisioner")]
+        assert leader["metadata"]["namespace"] == "nfs-provisioner"
+        role_binding = found[("RoleBinding", "leader-locking-nfs-subdir-external-provisioner")]
+        assert role_binding["subjects"] == [subject]
+        assert role_binding["roleRef"] == {
+            "apiGroup": "rbac.authorization.k8s.io",
+            "kind": "Role",
+            "name": leader["metadata"]["name"],
+        }
 
 
 def test_chart_values_switch_off_what_we_render() -> None:
@@ -187,7 +219,7 @@ def test_chart_values_switch_off_what_we_render() -> None:
         "pullPolicy": "IfNotPresent",
     }
     assert chart["replicaCount"] == 1
-    assert chart["leaderElection"] == {"enabled": True}
+    assert chart["leaderElection"] == {"enabled": False}
     assert chart["resources"]["limits"] == {"memory": "128Mi"}
 
 
@@ -200,8 +232,11 @@ def test_helm_release_consumes_the_generated_configmap() -> None:
     assert spec["chart"]["spec"]["chart"] == "nfs-subdir-external-provisioner"
     assert spec["releaseName"] == "nfs-subdir-external-provisioner"
     assert spec["targetNamespace"] == "nfs-provisioner"
-    assert spec["install"]["remediation"]["retries"] > 0
-    assert spec["upgrade"]["remediation"]["retries"] > 0
+    # helm-controller 1.6 (Flux 2.9): see the README, "HelmRelease and Application settings".
+    assert spec["timeout"] == "10m"
+    assert spec["driftDetection"] == {"mode": "enabled"}
+    for action in ("install", "upgrade"):
+        assert spec[action] == {"strategy": {"name": "RetryOnFailure", "retryInterval": "5m"}}
     source = spec["chart"]["spec"]["sourceRef"]
     repository = found[("HelmRepository", source["name"])]
     assert repository["spec"]["url"] == (

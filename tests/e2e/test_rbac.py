@@ -1,8 +1,10 @@
 """RBAC of the provisioner's ServiceAccount, asked of the API server's own authorizer.
 
 The expected rules are those the upstream chart grants (reference/nfs-subdir-external-provisioner
-.md): a ClusterRole for volumes, claims, classes, nodes and events, and a Role on Endpoints for
-leader election in the provisioner's namespace. The ServiceAccount is read from the tree.
+.md) for the configuration: a ClusterRole for volumes, claims, classes, nodes and events, and a
+Role on Endpoints for leader election in the provisioner's namespace, minus the removal the
+README lists: no endpoints Role without leader election (one replica, the default). Whether a
+tree elects a leader comes from its values file. The ServiceAccount is read from the tree.
 """
 
 from __future__ import annotations
@@ -62,9 +64,6 @@ def account(cluster: Cluster) -> tuple[str, str, list[str]]:
         ("create", "", "events", APP_NAMESPACE),
         ("patch", "", "events", APP_NAMESPACE),
         ("get", "", "nodes", None),
-        ("get", "", "endpoints", "own"),
-        ("create", "", "endpoints", "own"),
-        ("update", "", "endpoints", "own"),
     ],
 )
 def test_allowed(
@@ -125,14 +124,27 @@ def test_denied(
     )
 
 
+@pytest.mark.parametrize("verb", ["get", "create", "update"])
+def test_endpoints_only_with_leader_election(
+    cluster: Cluster, account: tuple[str, str, list[str]], verb: str
+) -> None:
+    own, user, groups = account
+    allowed = cluster.kube.can(user, groups, verb, "endpoints", "", own)
+    assert allowed is cluster.tree.leader_election, (
+        f"{user} {'may' if allowed else 'may not'} {verb} endpoints in {own}; leader election "
+        f"is {'on' if cluster.tree.leader_election else 'off'} in {cluster.tree.values}"
+    )
+
+
 def test_rules_are_exactly_the_charts(
     cluster: Cluster, account: tuple[str, str, list[str]]
 ) -> None:
     own, user, _ = account
     # What any ServiceAccount of the namespace may do through the bootstrap roles alone.
     nobody = f"system:serviceaccount:{own}:e2e-no-bindings"
+    leader = LEADER_RULES if cluster.tree.leader_election else {}
     for namespace, expected in (
-        (own, CLUSTER_RULES | LEADER_RULES),
+        (own, CLUSTER_RULES | leader),
         (APP_NAMESPACE, CLUSTER_RULES),
     ):
         granted = cluster.kube.rules(user, namespace) - cluster.kube.rules(nobody, namespace)

@@ -30,6 +30,8 @@ class Tree:
     values: Path
     default_class: bool  # storageClass.default in the values (default true)
     installer: bool  # nodeInstaller.enabled in the values (default true)
+    # provisioner.leaderElection, null (the default) meaning replicas > 1 (default 1)
+    leader_election: bool
 
 
 def committed_ids() -> list[str]:
@@ -56,6 +58,8 @@ def variant_values() -> dict[str, Obj]:
         "nfs": NFS,
         "storageClass": {"default": False},
     }
+    # Leader election on (two replicas): the chart's endpoints Role and RoleBinding come back.
+    variants["replicas=2"] = {"cluster": "e2e-replicas", "nfs": NFS, "provisioner": {"replicas": 2}}
     return variants
 
 
@@ -70,15 +74,19 @@ def merge(base: Any, over: Any) -> Any:
     return over
 
 
-def expectations(values: Path) -> tuple[bool, bool]:
-    """(storageClass.default, nodeInstaller.enabled) of a values file, both true by default."""
+def expectations(values: Path) -> tuple[bool, bool, bool]:
+    """(storageClass.default, nodeInstaller.enabled, leader election) of a values file."""
     data: Any = yaml.safe_load(values.read_text()) or {}
     defaults = values.parent / "_defaults.yaml"
     if defaults.is_file():
         data = merge(yaml.safe_load(defaults.read_text()) or {}, data)
     default_class = (data.get("storageClass") or {}).get("default", True)
     installer = (data.get("nodeInstaller") or {}).get("enabled", True)
-    return bool(default_class), bool(installer)
+    provisioner = data.get("provisioner") or {}
+    election = provisioner.get("leaderElection")
+    if election is None:
+        election = provisioner.get("replicas", 1) > 1
+    return bool(default_class), bool(installer), bool(election)
 
 
 def committed(tree_id: str) -> Tree:

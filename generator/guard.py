@@ -1,0 +1,342 @@
+"""Day-2 guard: refuse a render that the cluster would refuse, before anything is written.
+
+Kubernetes refuses updates to a StorageClass's provisioner, parameters, reclaimPolicy and
+volumeBindingMode (422 "field is immutable"), so such a commit passes review and CI and then
+every sync fails. The committed tree is the best offline picture of the cluster: each class
+about to be written is compared with the class of the same name on disk. mountOptions is NOT
+immutable (ValidateStorageClassUpdate of Kubernetes 1.36 and 1.37; tests/e2e proves the update
+is accepted): a change there is written, with a note that existing volumes keep their options.
+
+- An immutable change is refused, located in the values file, unless `render --allow-recreate`
+  asks for the engine's delete-and-re-create mechanism, on that class only and in that render
+  only (Flux's force deletes an object on any 422, so it must never stay or spread).
+- A renamed class (storageClass.name) is not dropped: the provisioner deletes a volume only
+  while its class exists, so the old class stays in storageclass-retained-<name>.yaml, not
+  default, until the user deletes that file.
+- A changed nfs.server or nfs.path is refused unless `--allow-export-change`: the provisioner
+  deletes or archives a volume's directory on the export it is configured with now, so after a
+  move deleting an old claim would act on the same-named directory of the NEW export.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.checks import is_dns1123_subdomain
+from generator.errors import InvalidValues, Problem
+from generator.load import Document, JsonPath
+from generator.model import Model
+from generator.render import CLASS_FILE, RETAINED_PREFIX, is_generated_text, render, retained_file
+
+IMMUTABLE = ("provisioner", "parameters", "reclaimPolicy", "volumeBindingMode")
+# What the API server stores for a field left out, so leaving out a default is no change.
+API_DEFAULTS: dict[str, Any] = {
+    "parameters": {},
+    "reclaimPolicy": "Delete",
+    "volumeBindingMode": "Immediate",
+    "mountOptions": [],
+}
+# The per-object delete-and-re-create mechanism of each engine (reference: gitops-conventions).
+# Flux kustomize-controller: recreate when the apply hits an immutable field. Argo CD: Replace
+# alone is still an update; with Force it deletes and creates. Plain kustomize has none.
+RECREATE: dict[str, dict[str, str]] = {
+    "flux": {"kustomize.toolkit.fluxcd.io/force": "enabled"},
+    "argocd": {"argocd.argoproj.io/sync-options": "Force=true,Replace=true"},
+    "kustomize": {},
+}
+# Where each class field comes from in the values.
+PARAMETER_KEYS: dict[str, JsonPath] = {
+    "archiveOnDelete": ("storageClass", "archiveOnDelete"),
+    "onDelete": ("storageClass", "onDelete"),
+    "pathPattern": ("storageClass", "pathPattern"),
+}
+FIELD_KEYS: dict[str, JsonPath] = {
+    "reclaimPolicy": ("storageClass", "reclaimPolicy"),
+    "volumeBindingMode": ("storageClass", "volumeBindingMode"),
+}
+HELM_VALUES_FILE = "helm-values.yaml"
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class Options:
+    """The one-shot opt-ins of a render, and whether it is a --check."""
+
+    allow_recreate: bool = False
+    allow_export_change: bool = False
+    check: bool = False
+
+
+@dataclass
+class Disk:
+    """What the tree on disk holds that the guard compares with (parsed only when it differs)."""
+
+    class_text: str | None = None  # storageclass.yaml
+    values_text: str | None = None  # helm-values.yaml
+    retained: dict[str, dict[str, Any]] = field(default_factory=dict)  # storageclass-retained-*
+
+    def current(self) -> dict[str, dict[str, Any]]:
+        return classes_in(self.class_text)
+
+    def export(self) -> tuple[Any, Any] | None:
+        """nfs.server and nfs.path of helm-values.yaml."""
+        values = _documents(self.values_text)
+        nfs = values[0].get("nfs") if values else None
+        return (nfs.get("server"), nfs.get("path")) if isinstance(nfs, dict) else None
+
+
+@dataclass
+class Guarded:
+    """The files to write and what the summary must say about them."""
+
+    files: dict[str, str]
+    notes: list[str] = field(default_factory=list)
+
+
+def _read(path: Path) -> str | None:
+    if path.is_symlink() or not path.is_file():
+        return None  # plan_changes refuses links and non-files where it writes
+    try:
+        return path.read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        return None  # plan_changes reports an unreadable file with its own code
+
+
+def _documents(text: str | None) -> list[dict[str, Any]]:
+    if text is None:
+        return []
+    try:
+        return [doc for doc in yaml.load_all(text, Loader=_LOADER) if isinstance(doc, dict)]
+    except yaml.YAMLError:
+        return []  # not YAML any more: nothing to compare with; the render replaces it
+
+
+def classes_in(text: str | None) -> dict[str, dict[str, Any]]:
+    """The StorageClass objects of a file's text by name ({} when it does not parse)."""
+    found = {}
+    for doc in _documents(text):
+        metadata = doc.get("metadata")
+        name = metadata.get("name") if isinstance(metadata, dict) else None
+        if doc.get("kind") == "StorageClass" and isinstance(name, str):
+            found[name] = doc
+    return found
+
+
+def read_disk(tree: Path) -> Disk:
+    disk = Disk(_read(tree / CLASS_FILE), _read(tree / HELM_VALUES_FILE))
+    if tree.is_dir() and not tree.is_symlink():
+        for entry in sorted(tree.glob(f"{RETAINED_PREFIX}*.yaml")):
+            text = _read(entry)
+            if text is None or not is_generated_text(text):
+                continue
+            for name, obj in classes_in(text).items():
+                if entry.name == retained_file(name):
+                    disk.retained[name] = obj
+    return disk
+
+
+def retained_view(obj: dict[str, Any]) -> dict[str, Any] | None:
+    """A class as storageclass-retained.yaml.j2 renders it, its immutable fields as they are.
+
+    None when the object is not a class we can carry over unchanged (hand-edited into a shape
+    nfs-gitops never writes).
+    """
+    name = obj["metadata"]["name"]
+    view = {
+        "name": name,
+        "provisioner": obj.get("provisioner"),
+        "parameters": obj.get("parameters") or {},
+        "reclaimPolicy": obj.get("reclaimPolicy") or API_DEFAULTS["reclaimPolicy"],
+        "volumeBindingMode": obj.get("volumeBindingMode") or API_DEFAULTS["volumeBindingMode"],
+        "allowVolumeExpansion": obj.get("allowVolumeExpansion") is True,
+        "mountOptions": obj.get("mountOptions") or [],
+    }
+    strings = [view["provisioner"], view["reclaimPolicy"], view["volumeBindingMode"]]
+    fits = (
+        is_dns1123_subdomain(name)
+        and all(isinstance(value, str) for value in strings)
+        and isinstance(view["parameters"], dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in view["parameters"].items())
+        and isinstance(view["mountOptions"], list)
+        and all(isinstance(option, str) for option in view["mountOptions"])
+    )
+    return view if fits else None
+
+
+def immutable_changes(
+    old: dict[str, Any], new: dict[str, Any], fields: tuple[str, ...] = IMMUTABLE
+) -> list[tuple[str, Any, Any]]:
+    """(field, old, new) for each of fields that differs; parameters key by key."""
+    changes: list[tuple[str, Any, Any]] = []
+    for name in fields:
+        before = old.get(name, API_DEFAULTS.get(name))
+        after = new.get(name, API_DEFAULTS.get(name))
+        before = API_DEFAULTS.get(name) if before is None else before
+        after = API_DEFAULTS.get(name) if after is None else after
+        if name == "parameters" and isinstance(before, dict) and isinstance(after, dict):
+            for key in sorted(before.keys() | after.keys(), key=str):
+                if before.get(key) != after.get(key):
+                    changes.append((f"parameters.{key}", before.get(key), after.get(key)))
+        elif before != after:
+            changes.append((name, before, after))
+    return changes
+
+
+def guarded_render(doc: Document, model: Model, tree: Path, options: Options) -> Guarded:
+    """Render the tree of doc, refusing what the cluster would refuse (InvalidValues)."""
+    disk = read_disk(tree)
+    name = model.names.storage_class
+    retained = {key: obj for key, obj in disk.retained.items() if key != name}
+    files = render(model, retained=_views(retained))
+    problems = _export_problems(doc, model, disk, files, options)
+    notes: list[str] = []
+    if disk.class_text is not None and files[CLASS_FILE] != disk.class_text:
+        # Only a class that differs is parsed: a re-render of an unchanged fleet parses nothing.
+        files, notes, found = _check_classes(doc, model, tree, options, disk, retained, files)
+        problems += found
+    if problems:
+        raise InvalidValues(problems)
+    return Guarded(files, notes)
+
+
+def _views(retained: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    return [view for view in (retained_view(retained[k]) for k in sorted(retained)) if view]
+
+
+def _check_classes(
+    doc: Document,
+    model: Model,
+    tree: Path,
+    options: Options,
+    disk: Disk,
+    retained: dict[str, dict[str, Any]],
+    files: dict[str, str],
+) -> tuple[dict[str, str], list[str], list[Problem]]:
+    engine = model.values["gitops"]["engine"]
+    name = model.names.storage_class
+    notes: list[str] = []
+    problems: list[Problem] = []
+    current = disk.current()
+    renamed = sorted(old for old in current if old != name)
+    for old_name in renamed:
+        retained[old_name] = current[old_name]
+        notes.append(
+            f"{tree}: StorageClass {old_name} renamed to {name}: {old_name} stays rendered, "
+            f"not default, in {retained_file(old_name)} (its volumes need it to be deleted); "
+            "delete that file and render again once no PersistentVolume uses it"
+        )
+    kept = _views(retained)
+    if renamed:
+        files = render(model, retained=kept)
+    before = current.get(name) or disk.retained.get(name)
+    if before is None:
+        return files, notes, problems
+    after = classes_in(files[CLASS_FILE])[name]
+    for _, old, new in immutable_changes(before, after, ("mountOptions",)):
+        notes.append(
+            f"{tree / CLASS_FILE}: StorageClass {name}: mountOptions {_shown(old)} -> "
+            f"{_shown(new)}; Kubernetes updates this field in place: volumes provisioned from "
+            "now on get the new options, existing volumes keep theirs (each "
+            "PersistentVolume holds its own copy)"
+        )
+    changes = immutable_changes(before, after)
+    if changes and not options.allow_recreate:
+        problems += [_class_problem(doc, model, tree, *change) for change in changes]
+    elif changes:
+        files = render(model, retained=kept, recreate=RECREATE[engine])
+        notes.append(_recreate_note(tree, name, engine, changes))
+    elif options.check and RECREATE[engine]:
+        # The commit of an --allow-recreate render is what CI checks: accept it as rendered.
+        forced = render(model, retained=kept, recreate=RECREATE[engine])
+        if forced[CLASS_FILE] == disk.class_text:
+            files = forced
+            notes.append(
+                f"{tree / CLASS_FILE}: StorageClass {name} carries the one-shot recreate "
+                "mechanism of render --allow-recreate; the next render drops it"
+            )
+    return files, notes, problems
+
+
+def _shown(value: Any) -> str:
+    return "(unset)" if value is None else json.dumps(value)
+
+
+def _values_path(model: Model, class_field: str) -> JsonPath:
+    if class_field == "provisioner":
+        pinned = model.values["storageClass"]["provisionerName"] is not None
+        return ("storageClass", "provisionerName") if pinned else ("chart", "releaseName")
+    if class_field.startswith("parameters."):
+        return PARAMETER_KEYS.get(class_field.partition(".")[2], ("storageClass",))
+    return FIELD_KEYS[class_field]
+
+
+def _recreate_way(engine: str, name: str) -> str:
+    if engine == "flux":
+        return (
+            "re-render with `nfs-gitops render --allow-recreate` so Flux deletes and re-creates "
+            "the class (annotation kustomize.toolkit.fluxcd.io/force: enabled, this render only)"
+        )
+    if engine == "argocd":
+        return (
+            "re-render with `nfs-gitops render --allow-recreate` so Argo CD deletes and "
+            "re-creates the class (sync-options Force=true,Replace=true, this render only)"
+        )
+    return (
+        "re-render with `nfs-gitops render --allow-recreate` and delete the class by hand "
+        f"before applying (kubectl delete storageclass {name})"
+    )
+
+
+def _class_problem(
+    doc: Document, model: Model, tree: Path, class_field: str, old: Any, new: Any
+) -> Problem:
+    name = model.names.storage_class
+    message = (
+        f"StorageClass {name} ({tree / CLASS_FILE}): {class_field} {_shown(old)} -> {_shown(new)} "
+        "is an update Kubernetes refuses (422: the field is immutable), so every sync would "
+        "fail. Safe ways out: give the class a new name (storageClass.name; existing volumes "
+        f"keep {name}, which stays rendered until you delete its file), or "
+        + _recreate_way(model.values["gitops"]["engine"], name)
+        + "; existing volumes keep working either way"
+    )
+    return doc.problem(_values_path(model, class_field), message, "storageclass-immutable")
+
+
+def _recreate_note(tree: Path, name: str, engine: str, changes: list[tuple[str, Any, Any]]) -> str:
+    fields = ", ".join(change[0] for change in changes)
+    if engine == "kustomize":
+        how = f"delete it by hand before applying: kubectl delete storageclass {name}"
+    else:
+        how = "the engine deletes and re-creates it; the next render drops the mechanism"
+    return f"{tree / CLASS_FILE}: StorageClass {name} is re-created ({fields} changed): {how}"
+
+
+def _export_problems(
+    doc: Document, model: Model, disk: Disk, files: dict[str, str], options: Options
+) -> list[Problem]:
+    if options.allow_export_change or disk.values_text in (None, files[HELM_VALUES_FILE]):
+        return []
+    export = disk.export()
+    if export is None:
+        return []
+    nfs = model.values["nfs"]
+    old_server, old_path = export
+    if (old_server, old_path) == (nfs["server"], nfs["path"]):
+        return []
+    key = "server" if old_server != nfs["server"] else "path"
+    message = (
+        f"the export moves from {old_server}:{old_path} to {nfs['server']}:{nfs['path']}. "
+        "Existing volumes keep the old export (their PersistentVolumes name it), but the "
+        "provisioner deletes or archives a volume's directory on the export it is configured "
+        "with: deleting an old claim would remove or archive the same-named directory on the "
+        "NEW export. First set persistentVolumeReclaimPolicy: Retain on the existing volumes of "
+        f"class {model.names.storage_class} (kubectl patch pv NAME -p "
+        '\'{"spec":{"persistentVolumeReclaimPolicy":"Retain"}}\'), or copy their data to the '
+        "new export under the same directory names; then render with --allow-export-change"
+    )
+    return [doc.problem(("nfs", key), message, "nfs-export-change")]
