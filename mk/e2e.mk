@@ -30,7 +30,8 @@ E2E_LDFLAGS  := -s -w $(foreach p,$(E2E_VERSION_PKGS),-X $(p).gitVersion=$(KUBE_
 	-X $(p).gitMajor=$(KUBE_MAJOR) -X $(p).gitMinor=$(KUBE_MINOR) -X $(p).gitTreeState=clean)
 E2E_PYTEST_ARGS ?=
 # Folder of the published chart archives (tests/e2e/test_chart_rbac.py reads the real chart's
-# RBAC templates from it); .ci/run passes it.
+# RBAC templates from it; the real-engine tests serve it as a loopback Helm repository, see
+# mk/flux.mk); .ci/run passes it.
 E2E_CHARTS ?=
 
 .PHONY: e2e e2e-bin e2e-clean
