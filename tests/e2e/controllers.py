@@ -93,10 +93,15 @@ def flux(bin_dir: Path, server: ApiServer, folder: Path) -> Iterator[dict[str, P
     """Start the three Flux controllers; yields them by name once each is healthy."""
     folder.mkdir(parents=True, exist_ok=True)
     config = kubeconfig(server, folder / "kubeconfig")
+    # A temporary folder of their own: kustomize-controller builds in TMPDIR, and a shared /tmp
+    # may be swept by other processes mid-build.
+    tmp = folder / "tmp"
+    tmp.mkdir(exist_ok=True)
     env = {
         **os.environ,
         "KUBECONFIG": str(config),
         "RUNTIME_NAMESPACE": FLUX_NAMESPACE,
+        "TMPDIR": str(tmp),
     }
     processes: dict[str, Process] = {}
     with ExitStack() as stack:

@@ -167,6 +167,32 @@ class Fleet:
         self.render("--allow-export-change")
         return self.commit(f"{self.cluster}: NFS server {server}")
 
+    def change_reclaim_policy(self, policy: str, mechanism: bool) -> str:
+        """An immutable StorageClass change (reclaimPolicy), rendered with the day-2 opt-in
+        `--allow-recreate`. With `mechanism` false the force annotation it adds is taken out
+        again before the commit: a tree that got past the guard (by hand), whose sync must
+        fail."""
+        data: Any = yaml.safe_load(self.values.read_text())
+        data.setdefault("storageClass", {})["reclaimPolicy"] = policy
+        self.values.write_text(yaml.safe_dump(data, sort_keys=False))
+        self.render("--allow-recreate")
+        if not mechanism:
+            path = self.dir / "output" / self.cluster / "storageclass.yaml"
+            kept = [
+                line
+                for line in path.read_text().splitlines(keepends=True)
+                if "kustomize.toolkit.fluxcd.io/force" not in line
+            ]
+            assert len(kept) < len(path.read_text().splitlines()), "no force annotation"
+            path.write_text("".join(kept))
+        how = "with" if mechanism else "without"
+        return self.commit(f"{self.cluster}: reclaimPolicy {policy} ({how} re-create)")
+
+    def restore(self, commit: str) -> None:
+        """Put values/ and output/ back as they were at `commit` (the fix for a bad commit:
+        start again from the last good tree)."""
+        git(self.dir, "checkout", commit, "--", "values", "output")
+
     def remove_cluster(self) -> str:
         """Delete the values file and render (which prunes the tree), and remove the entry point
         copy from the bootstrap folder, as README "Removing a cluster" and "Flux entry point"

@@ -13,6 +13,7 @@ import base64
 import datetime
 import gzip
 import json
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -24,6 +25,7 @@ from . import trees
 from .cluster import Certs
 from .controllers import FLUX_NAMESPACE, flux
 from .engines import (
+    PART_OF,
     ControlPlane,
     Expect,
     check_env,
@@ -98,13 +100,14 @@ class Loop:
             lines += [f"--- {log.name} (last errors)", *errors]
         return "\n".join(lines)
 
-    def poke(self) -> None:
+    def poke(self, path: str = f"{SOURCE}/namespaces/{FLUX_NAMESPACE}/gitrepositories") -> None:
         """Ask the source to fetch now rather than at its next interval (what `flux reconcile
-        source git` does)."""
+        source git` does); with another path, a Kustomization (`flux reconcile ks`)."""
         stamp = datetime.datetime.now(datetime.UTC).isoformat()
+        name = "flux-system" if path.endswith("gitrepositories") else ""
         self.kube.request(
             "PATCH",
-            f"/apis/{SOURCE}/namespaces/{FLUX_NAMESPACE}/gitrepositories/flux-system",
+            f"/apis/{path}{'/' + name if name else ''}",
             {"metadata": {"annotations": {"reconcile.fluxcd.io/requestedAt": stamp}}},
             "application/merge-patch+json",
         )
@@ -112,11 +115,20 @@ class Loop:
     def applied(self, name: str, commit: str) -> Obj:
         """Wait until Kustomization `name` is Ready at `commit`."""
 
+        retried = [time.monotonic()]
+
         def probe() -> Obj | None:
             obj = get(self.kube, KUSTOMIZE, "Kustomization", FLUX_NAMESPACE, name)
             status = (obj or {}).get("status") or {}
             at = str(status.get("lastAppliedRevision", ""))
-            return obj if is_ready(obj) and at.endswith(commit) else None
+            if is_ready(obj) and at.endswith(commit):
+                return obj
+            # A failed attempt is retried only at the interval (30m): ask again, as `flux
+            # reconcile ks` does, every 20 s; a lasting failure still times out.
+            if condition(obj).get("status") == "False" and time.monotonic() - retried[0] > 20:
+                retried[0] = time.monotonic()
+                self.poke(f"{KUSTOMIZE}/namespaces/{FLUX_NAMESPACE}/kustomizations/{name}")
+            return None
 
         found: Obj = wait_for(
             f"Kustomization {name} Ready at {commit}", probe, explain=self.explain
@@ -171,9 +183,58 @@ class Loop:
         assert isinstance(result, tuple)
         return result
 
+    def storage_class(self) -> Obj:
+        classes = items(self.kube, "storage.k8s.io/v1", "StorageClass", None, PART_OF)
+        assert len(classes) == 1, [c["metadata"]["name"] for c in classes]
+        return classes[0]
+
+    def refused(self) -> tuple[Obj, Obj]:
+        """Commit an immutable class change without the re-create mechanism; returns (the
+        class before, the failed Kustomization)."""
+
+        def run() -> tuple[Obj, Obj]:
+            self.upgraded()
+            before = self.storage_class()
+            policy = "Retain" if before["reclaimPolicy"] == "Delete" else "Delete"
+            self.commits.append(self.fleet.change_reclaim_policy(policy, mechanism=False))
+            self.poke()
+            commit = self.commits[-1]
+
+            def failed() -> Obj | None:
+                obj = get(self.kube, KUSTOMIZE, "Kustomization", FLUX_NAMESPACE, "nfs-storage")
+                ready = condition(obj)
+                attempted = str(((obj or {}).get("status") or {}).get("lastAttemptedRevision"))
+                if attempted.endswith(commit) and ready.get("status") == "False":
+                    return obj
+                return None
+
+            kustomization = wait_for("the sync to fail", failed, explain=self.explain)
+            return before, kustomization
+
+        result = self.stage("refused", run)
+        assert isinstance(result, tuple)
+        return result
+
+    def recreated(self) -> tuple[Obj, Obj]:
+        """The same change rendered with --allow-recreate; returns (class before, after)."""
+
+        def run() -> tuple[Obj, Obj]:
+            before, _ = self.refused()
+            policy = "Retain" if before["reclaimPolicy"] == "Delete" else "Delete"
+            # From the last good tree, the way the guard asks for it.
+            self.fleet.restore(self.commits[-2])
+            self.commits.append(self.fleet.change_reclaim_policy(policy, mechanism=True))
+            self.poke()
+            self.applied("nfs-storage", self.commits[-1])
+            return before, self.storage_class()
+
+        result = self.stage("recreated", run)
+        assert isinstance(result, tuple)
+        return result
+
     def pruned(self) -> str:
         def run() -> str:
-            self.upgraded()
+            self.recreated()
             self.commits.append(self.fleet.remove_cluster())
             self.poke()
             self.applied("flux-system", self.commits[-1])
@@ -293,6 +354,23 @@ def test_values_change_upgrades_the_release_through_a_new_configmap(loop: Loop) 
     assert get(loop.kube, "v1", "ConfigMap", loop.expect.namespace, name_after) is not None
     check_env(loop.kube, loop.expect, server=NEW_SERVER)
     assert release_manifest(loop.kube, loop.expect.namespace, loop.expect.release, 2)
+
+
+# -- an immutable StorageClass change (day-2 guard's opt-in) ----------------------------------
+def test_immutable_class_change_without_the_mechanism_fails_the_sync(loop: Loop) -> None:
+    before, kustomization = loop.refused()
+    message = condition(kustomization).get("message", "")
+    assert "StorageClass" in message and "reclaimPolicy" in message, message
+    now = loop.storage_class()
+    assert now["metadata"]["uid"] == before["metadata"]["uid"]
+    assert now["reclaimPolicy"] == before["reclaimPolicy"]
+
+
+def test_immutable_class_change_with_allow_recreate_recreates_the_class(loop: Loop) -> None:
+    before, after = loop.recreated()
+    assert after["metadata"]["name"] == before["metadata"]["name"]
+    assert after["metadata"]["uid"] != before["metadata"]["uid"]
+    assert after["reclaimPolicy"] != before["reclaimPolicy"]
 
 
 # -- removing the cluster ---------------------------------------------------------------------
