@@ -360,7 +360,7 @@ def test_values_change_upgrades_the_release_through_a_new_configmap(loop: Loop) 
 def test_immutable_class_change_without_the_mechanism_fails_the_sync(loop: Loop) -> None:
     before, kustomization = loop.refused()
     message = condition(kustomization).get("message", "")
-    assert "StorageClass" in message and "reclaimPolicy" in message, message
+    assert all(word in message for word in ("StorageClass", "reclaimPolicy", "immutable")), message
     now = loop.storage_class()
     assert now["metadata"]["uid"] == before["metadata"]["uid"]
     assert now["reclaimPolicy"] == before["reclaimPolicy"]
