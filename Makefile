@@ -56,4 +56,6 @@ include mk/validate.mk
 include mk/crds.mk
 include mk/fuzz.mk
 include mk/e2e.mk
+include mk/helm.mk
+include mk/node-installer.mk
 include mk/flux.mk

@@ -9,10 +9,12 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Callable, Iterator
+from fractions import Fraction
 from typing import Any
 
 from generator.errors import Problem
 from generator.load import Document, JsonPath
+from generator.plainscalar import reads_back, why_not
 
 Check = Callable[[Document], Iterator[Problem]]
 CHECKS: list[Check] = []
@@ -155,7 +157,7 @@ def nfs_server_error(server: str) -> str | None:
             ipaddress.IPv6Address(server)
         except ValueError:
             return f"{server!r} is not a valid IPv6 address"
-        return None
+        return address_error(server)
     name = server[:-1] if server.endswith(".") else server
     labels = name.split(".")
     if len(name) > 253 or not all(DNS_HOST_LABEL.fullmatch(label) for label in labels):
@@ -174,8 +176,24 @@ def nfs_path(doc: Document) -> Iterator[Problem]:
             yield doc.problem(path, "must not contain '..'", "nfs-path")
 
 
+_ASCII_DIGITS = re.compile(r"[0-9]{1,12}")  # str.isdigit() also accepts '²' and '٣'
+
+
+class _Number:
+    """A whole number from low to high, in ASCII digits."""
+
+    def __init__(self, low: int, high: int) -> None:
+        self.low, self.high = low, high
+
+    def __call__(self, text: str) -> bool:
+        return _ASCII_DIGITS.fullmatch(text) is not None and self.low <= int(text) <= self.high
+
+    def __str__(self) -> str:
+        return f"a whole number from {self.low} to {self.high} in ASCII digits"
+
+
 def _number(low: int, high: int) -> Callable[[str], bool]:
-    return lambda text: text.isdigit() and low <= int(text) <= high
+    return _Number(low, high)
 
 
 def _choice(*options: str) -> Callable[[str], bool]:
@@ -183,11 +201,27 @@ def _choice(*options: str) -> Callable[[str], bool]:
 
 
 def _address(text: str) -> bool:
+    return address_error(text) is None
+
+
+# An IPv6 zone id names a network interface (Linux: at most 15 characters, no '/', no blank) or
+# its index; ipaddress accepts any text after '%', even ' #x' that YAML then cuts off.
+ZONE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,14}")
+
+
+def address_error(text: str) -> str | None:
+    """Why text is not an IPv4 or IPv6 address (IPv6 with an optional interface zone id)."""
     try:
         ipaddress.ip_address(text)
     except ValueError:
-        return False
-    return True
+        return f"{text!r} is not a valid IP address"
+    _, percent, zone = text.partition("%")
+    if percent and not ZONE_ID.fullmatch(zone):
+        return (
+            f"zone id {zone!r} is not an interface name (at most 15 letters, digits, '_', '.' "
+            "or '-', starting with a letter or digit)"
+        )
+    return None
 
 
 # Options nfs(5) documents; a flag maps to None, an option with a value to its validator.
@@ -253,6 +287,14 @@ def mount_options(doc: Document) -> Iterator[Problem]:
         if not isinstance(option, str):
             continue
         path: JsonPath = ("nfs", "mountOptions", index)
+        if "," in option:
+            yield doc.problem(
+                path,
+                "holds a ',': the kubelet joins mount options with commas, so this would add "
+                "options nobody checked; give one option per list item",
+                "mount-option",
+            )
+            continue
         name, equals, value = option.partition("=")
         name = "nfsvers" if name == "vers" else name
         if name in FLAGS and not equals:
@@ -260,7 +302,10 @@ def mount_options(doc: Document) -> Iterator[Problem]:
         elif name in MOUNT_OPTIONS and equals:
             valid = MOUNT_OPTIONS[name]
             if valid is not None and not valid(value):
-                yield doc.problem(path, f"invalid value for {name}: {value!r}", "mount-option")
+                hint = f" ({valid})" if isinstance(valid, _Number) else ""
+                yield doc.problem(
+                    path, f"invalid value for {name}: {value!r}{hint}", "mount-option"
+                )
                 continue
         elif name in FLAGS or name in MOUNT_OPTIONS:
             form = f"{name}=VALUE" if name in MOUNT_OPTIONS else name
@@ -415,4 +460,214 @@ def no_control_characters(doc: Document) -> Iterator[Problem]:
                 "must not contain line breaks, tabs or other control characters",
                 "control-characters",
                 key=is_key,
+            )
+
+
+# Namespaces a tree never declares: it would own them (relabel their Pod Security level, and
+# delete them when a GitOps engine prunes the tree). The cluster's own, and the engine's.
+CLUSTER_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+NAMESPACE_KEYS: tuple[JsonPath, ...] = (("namespace",), ("nodeInstaller", "namespace"))
+
+
+def engine_namespaces(data: Any) -> dict[str, str]:
+    """Namespace -> the engine key that names it, for the engine this file targets."""
+    engine = lookup(data, ("gitops", "engine")) or "flux"
+    found = {"flux-system": "Flux's standard namespace"}
+    if engine in ("flux", "argocd"):
+        default = "flux-system" if engine == "flux" else "argocd"
+        name = lookup(data, ("gitops", engine, "namespace"))
+        found[name if isinstance(name, str) else default] = f"gitops.{engine}.namespace"
+    return found
+
+
+@check
+def reserved_namespaces(doc: Document) -> Iterator[Problem]:
+    engine = engine_namespaces(doc.data)
+    for path, value in strings_at(doc, *NAMESPACE_KEYS):
+        if value in CLUSTER_NAMESPACES:
+            why = f"{value!r} belongs to the cluster"
+        elif value in engine:
+            why = (
+                f"{value!r} is the GitOps engine's namespace ({engine[value]}), and its pods "
+                "would run beside the engine's"
+            )
+        else:
+            continue
+        yield doc.problem(
+            path,
+            f"{why}: the tree would own it (declare it, relabel its Pod Security level, delete "
+            "it on prune); use a namespace of its own, such as nfs-provisioner",
+            "namespace-reserved",
+        )
+
+
+# Values the upstream chart writes unquoted into its YAML (reference: chart 4.0.18 templates).
+CHART_UNQUOTED: tuple[JsonPath, ...] = (
+    ("nfs", "server"),
+    ("nfs", "path"),
+    ("storageClass", "provisionerName"),
+    ("chart", "releaseName"),
+    ("namespace",),
+)
+
+
+def chart_unquoted_paths(doc: Document) -> Iterator[JsonPath]:
+    yield from CHART_UNQUOTED
+    options = lookup(doc.data, ("nfs", "mountOptions"))
+    if isinstance(options, list):
+        yield from (("nfs", "mountOptions", index) for index in range(len(options)))
+
+
+@check
+def chart_reads_back(doc: Document) -> Iterator[Problem]:
+    """Each value the chart interpolates must read back as itself from `key: VALUE`."""
+    for path, value in strings_at(doc, *chart_unquoted_paths(doc)):
+        if value.isprintable() and not reads_back(value):  # control characters: their own check
+            yield doc.problem(
+                path,
+                f"the chart writes it unquoted into YAML, where {why_not(value)}; avoid ' #', "
+                "': ', outer blanks, a leading YAML indicator and yes/no/number-like values",
+                "chart-unquoted",
+            )
+
+
+@check
+def toleration_seconds(doc: Document) -> Iterator[Problem]:
+    items = lookup(doc.data, ("nodeInstaller", "tolerations"))
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        if (
+            isinstance(item, dict)
+            and isinstance(item.get("tolerationSeconds"), int)
+            and item.get("effect") != "NoExecute"
+        ):
+            yield doc.problem(
+                ("nodeInstaller", "tolerations", index, "tolerationSeconds"),
+                "only applies to effect NoExecute; the API server refuses it otherwise",
+                "toleration",
+            )
+
+
+_QUANTITY = re.compile(r"([0-9]+(?:\.[0-9]+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?")
+_SUFFIX = {
+    None: Fraction(1), "m": Fraction(1, 1000),
+    "k": Fraction(10**3), "M": Fraction(10**6), "G": Fraction(10**9),
+    "T": Fraction(10**12), "P": Fraction(10**15), "E": Fraction(10**18),
+    "Ki": Fraction(2**10), "Mi": Fraction(2**20), "Gi": Fraction(2**30),
+    "Ti": Fraction(2**40), "Pi": Fraction(2**50), "Ei": Fraction(2**60),
+}  # fmt: skip
+
+
+def quantity(text: str) -> Fraction | None:
+    """A Kubernetes quantity as an exact number; None when it is not one we accept."""
+    match = _QUANTITY.fullmatch(text)
+    return None if match is None else Fraction(match.group(1)) * _SUFFIX[match.group(2)]
+
+
+@check
+def requests_within_limits(doc: Document) -> Iterator[Problem]:
+    for owner in (("provisioner",), ("nodeInstaller",)):
+        base: JsonPath = (*owner, "resources")
+        requests = lookup(doc.data, (*base, "requests"))
+        limits = lookup(doc.data, (*base, "limits"))
+        if not isinstance(requests, dict) or not isinstance(limits, dict):
+            continue
+        for name, request in requests.items():
+            limit = limits.get(name)
+            if not isinstance(request, str) or not isinstance(limit, str):
+                continue
+            low, high = quantity(request), quantity(limit)
+            if low is not None and high is not None and low > high:
+                yield doc.problem(
+                    (*base, "requests", name),
+                    f"request {request} is above the limit {limit}; the API server refuses it",
+                    "resources",
+                )
+
+
+_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)")
+_NANOSECONDS = {"ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
+GO_DURATION_MAX = 2**63 - 1  # nanoseconds: Go's time.Duration is an int64
+
+
+@check
+def go_duration(doc: Document) -> Iterator[Problem]:
+    for path, value in strings_at(doc, ("gitops", "interval")):
+        parts = _DURATION_PART.findall(value)
+        if "".join(number + unit for number, unit in parts) != value:
+            continue  # not a duration at all: the schema's pattern says so
+        total = sum(int(Fraction(number) * _NANOSECONDS[unit]) for number, unit in parts)
+        if total > GO_DURATION_MAX:
+            yield doc.problem(
+                path,
+                "is longer than a Go duration can be (about 2562047h); Flux cannot read it",
+                "duration",
+            )
+
+
+INSTALLER_NAME = "nfs-client-installer"  # the installer's DaemonSet and ServiceAccount
+
+
+@check
+def release_beside_installer(doc: Document) -> Iterator[Problem]:
+    """The provisioner's ServiceAccount is named after the release; in a namespace shared with
+    the installer it must not take the installer's name (two objects, one id)."""
+    namespace = lookup(doc.data, ("namespace",)) or "nfs-provisioner"
+    installer = lookup(doc.data, ("nodeInstaller", "namespace")) or "nfs-node-installer"
+    enabled = lookup(doc.data, ("nodeInstaller", "enabled")) is not False
+    for path, value in strings_at(doc, ("chart", "releaseName")):
+        if enabled and namespace == installer and value == INSTALLER_NAME:
+            yield doc.problem(
+                path,
+                f"names the provisioner's ServiceAccount {value!r}, the node installer's in the "
+                f"same namespace {namespace!r}; choose another release name",
+                "name-collision",
+            )
+
+
+URL_KEYS: tuple[JsonPath, ...] = (
+    ("chart", "repository"),
+    ("gitops", "repoURL"),
+    ("gitops", "argocd", "server"),
+)
+
+
+def url_credentials(url: str) -> bool:
+    """Whether a URL carries a secret: any user part over http(s), a password over ssh."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return False  # git@host:path names a user, never a password
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    user, at, _ = authority.rpartition("@")
+    if not at:
+        return False
+    return scheme.lower() != "ssh" or ":" in user
+
+
+@check
+def no_credentials_in_urls(doc: Document) -> Iterator[Problem]:
+    for path, value in strings_at(doc, *URL_KEYS):
+        if url_credentials(value):
+            yield doc.problem(
+                path,
+                "carries credentials (user:token@); they would be committed to Git in the "
+                "rendered tree; give them to Flux or Argo CD in a Secret instead",
+                "url-credentials",
+            )
+
+
+# Values the ApplicationSet (goTemplate: true) holds: Argo CD would evaluate {{ ... }} in them.
+APPLICATIONSET_KEYS: tuple[JsonPath, ...] = (("gitops", "repoURL"), ("gitops", "revision"))
+
+
+@check
+def no_template_text(doc: Document) -> Iterator[Problem]:
+    engine = lookup(doc.data, ("gitops", "engine"))
+    if engine != "argocd" or lookup(doc.data, ("gitops", "argocd", "applicationSet")) is not True:
+        return
+    for path, value in strings_at(doc, *APPLICATIONSET_KEYS):
+        if "{{" in value:
+            yield doc.problem(
+                path,
+                "holds '{{', which Argo CD evaluates as a Go template in the ApplicationSet",
+                "template-text",
             )

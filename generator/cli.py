@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import math
 import shlex
 import sys
 from collections.abc import Iterable
@@ -20,9 +21,30 @@ from generator.report import chosen_format, format_option, report_error, report_
 if TYPE_CHECKING:
     from generator.write import TreeChanges
 
-VALUES = click.Path(exists=False, dir_okay=True, path_type=Path)  # a folder: its cluster files
 ENGINES = ("flux", "argocd", "kustomize")  # the schema's gitops.engine enum (a test checks)
 T = TypeVar("T")
+
+
+class NonEmptyPath(click.Path):
+    """A path option or argument that refuses '': Path('') is '.', so an empty variable in a
+    script (--output-dir "$OUT") would silently mean the current folder."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value:
+            self.fail("must not be empty (it would mean the current folder)", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+# Not readable=True: an unreadable file or folder is a located problem (exit 1), not click's.
+VALUES = NonEmptyPath(
+    exists=False, dir_okay=True, readable=False, path_type=Path
+)  # a folder: its cluster files
+
+
+def _finite(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    if not math.isfinite(value):  # nan never compares past a deadline: the wait would not end
+        raise click.BadParameter(f"{value} is not a finite number of seconds")
+    return value
 
 
 class Cli(click.Group):
@@ -66,7 +88,7 @@ def cli() -> None:
 @click.option("--repo-url", help="Git repository that holds output/ (needed by --engine argocd).")
 @click.option(
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=NonEmptyPath(dir_okay=False, path_type=Path),
     help="File to create.  [default: values/CLUSTER.yaml]",
 )
 def init(
@@ -115,7 +137,7 @@ def validate(values: tuple[Path, ...]) -> None:
 @click.argument("values", nargs=-1, required=True, type=VALUES)
 @click.option(
     "--output-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=NonEmptyPath(file_okay=False, path_type=Path),
     default=Path("output"),
     show_default=True,
     help="Folder that holds one tree per cluster.",
@@ -133,6 +155,7 @@ def validate(values: tuple[Path, ...]) -> None:
 @click.option(
     "--lock-timeout",
     type=click.FloatRange(min=0),
+    callback=_finite,
     default=DEFAULT_TIMEOUT,
     show_default=True,
     metavar="SECONDS",

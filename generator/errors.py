@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 
@@ -17,7 +18,16 @@ class Problem:
     code: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.field}: {self.message} [{self.code}]"
+        file = self.file if self.file.isprintable() else json.dumps(self.file)
+        text = f"{file}:{self.line}:{self.column}: {self.field}: {self.message} [{self.code}]"
+        return printable(text)
+
+
+def printable(text: str) -> str:
+    """text on one line: a line break in a file name must not forge a line of the report."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else json.dumps(char)[1:-1] for char in text)
 
 
 class NfsGitopsError(Exception):

@@ -9,12 +9,14 @@ every value came from, so a problem points at the file, line and column that is 
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.errors import Problem
+from generator.errors import OutputError, Problem
+from generator.fsinfo import kind_of
 from generator.load import Document, JsonPath
 
 DEFAULTS_FILE = "_defaults.yaml"
@@ -25,30 +27,61 @@ def is_cluster_file(path: Path) -> bool:
     return not path.name.startswith(("_", "."))
 
 
-def cluster_files(paths: Sequence[Path]) -> list[Path]:
-    """The values files named, with each folder replaced by the cluster files in it.
+def display_name(path: Path) -> str:
+    """How a values file is named in messages: relative to here when inside. The file's own
+    name is kept (a link is named as such, not after its target)."""
+    try:
+        where = Path(os.path.abspath(path)).parent.resolve() / path.name
+        return where.relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError):
+        return path.as_posix()
 
-    Files starting with '_' or '.' are skipped even when named, so `values/*.yaml` works.
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return kind_of(path) == "dir"
+    except OSError:
+        return False  # read as a file: loading it reports why it cannot be read
+
+
+def cluster_files(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
+    """The values files named, with each folder replaced by the cluster files in it, and a
+    problem for each folder that cannot be listed.
+
+    Files starting with '_' or '.' are skipped even when named, so `values/*.yaml` works. In a
+    folder, anything named *.yaml that is not a folder counts (a FIFO or a dangling link is
+    then refused by the loader, not silently skipped).
     """
     found: list[Path] = []
+    problems: list[Problem] = []
     for path in paths:
-        if path.is_dir():
-            found.extend(
-                sorted(
-                    entry
-                    for entry in path.iterdir()
-                    if entry.suffix in SUFFIXES and is_cluster_file(entry) and entry.is_file()
+        if _is_dir(path):
+            try:
+                entries = sorted(path.iterdir())
+            except OSError as exc:
+                message = f"cannot list the folder: {exc.strerror}"
+                problems.append(
+                    Problem(display_name(path), 1, 1, "(root)", message, "file-unreadable")
                 )
+                continue
+            found.extend(
+                entry
+                for entry in entries
+                if entry.suffix in SUFFIXES and is_cluster_file(entry) and not _is_dir(entry)
             )
         elif is_cluster_file(path):
             found.append(path)
-    return found
+    return found, problems
 
 
 def defaults_path(values: Path) -> Path | None:
-    """The shared defaults file beside a values file, when there is one."""
+    """The shared defaults file beside a values file, when there is anything by that name: a
+    dangling link, a FIFO or a folder there is refused when loaded, never skipped."""
     candidate = values.parent / DEFAULTS_FILE
-    return candidate if candidate.is_file() else None
+    try:
+        return None if kind_of(candidate, follow=False) == "missing" else candidate
+    except OSError:
+        return candidate
 
 
 def defaults_problems(doc: Document) -> list[Problem]:
@@ -77,7 +110,7 @@ class MergedDocument(Document):
 
 def merge(defaults: Document, cluster: Document) -> MergedDocument:
     """cluster deep-merged over defaults, each value located in the file it came from."""
-    merged = MergedDocument(cluster.file, {})
+    merged = MergedDocument(cluster.file, {}, path=cluster.path)
     merged.data = _merge_mapping(defaults, cluster, defaults.data, cluster.data, (), merged)
     _record(cluster, (), merged)
     return merged
@@ -132,13 +165,20 @@ def _paths(value: Any, path: JsonPath) -> Iterator[JsonPath]:
 
 def orphan_trees(output_dir: Path, clusters: set[str]) -> list[Path]:
     """Folders of output_dir that no rendered cluster owns (symbolic links never followed)."""
-    if not output_dir.is_dir() or output_dir.is_symlink():
-        return []
-    return [
-        entry
-        for entry in sorted(output_dir.iterdir())
-        if entry.name not in clusters
-        and not entry.name.startswith(".")
-        and entry.is_dir()
-        and not entry.is_symlink()
-    ]
+    try:
+        if kind_of(output_dir, follow=False) != "dir":
+            return []
+        entries = sorted(output_dir.iterdir())
+        return [
+            entry
+            for entry in entries
+            if entry.name not in clusters
+            and not entry.name.startswith(".")
+            and kind_of(entry, follow=False) == "dir"
+        ]
+    except OSError as exc:
+        raise OutputError(
+            f"cannot read {output_dir}: {exc.strerror}",
+            code="output-unreadable",
+            path=str(output_dir),
+        ) from None

@@ -20,3 +20,9 @@ def values_file_named(name: str, root: Path) -> Path:
     """The values file a generated header names: absolute names as they are, others under root."""
     path = Path(name)
     return path if path.is_absolute() else root / path
+
+
+def header_name(values: Path, output_dir: Path) -> str:
+    """How the generated headers of trees in output_dir name a values file: relative to the
+    root, so the bytes do not depend on the working folder or on how the path was typed."""
+    return Path(os.path.relpath(os.path.abspath(values), repository_root(output_dir))).as_posix()

@@ -8,12 +8,16 @@ machine (huge files, alias bombs, deep nesting) before anything is expanded.
 from __future__ import annotations
 
 import json
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
+from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import ReaderError
 
@@ -24,6 +28,9 @@ MAX_FILE_BYTES = 256 * 1024
 MAX_NODES = 10_000
 MAX_DEPTH = 32
 MAX_STRING_CHARS = 4096
+# Every whole number Kubernetes takes is an int32 or int64; a bigger one would wrap on the API
+# server (and Python cannot print one of more than 4,300 digits).
+MAX_INTEGER = 2**63 - 1
 _TOO_DEEP = f"nested deeper than {MAX_DEPTH} levels; refused"
 
 JsonPath = tuple[str | int, ...]
@@ -39,6 +46,7 @@ _SCALAR_TAGS = {
 }
 # Timestamps stay text: a date is never what a values key means.
 _STRING_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"}
+_COLLECTION_TAGS = {MappingNode: "tag:yaml.org,2002:map", SequenceNode: "tag:yaml.org,2002:seq"}
 
 
 def format_path(path: JsonPath) -> str:
@@ -58,6 +66,15 @@ def _quote(text: str) -> str:
     return json.dumps(text)
 
 
+def _tag(tag: str) -> str:
+    """A tag as it is written: !!binary rather than tag:yaml.org,2002:binary."""
+    return (
+        "!!" + tag.removeprefix("tag:yaml.org,2002:")
+        if tag.startswith("tag:yaml.org,2002:")
+        else tag
+    )
+
+
 @dataclass
 class Document:
     """A loaded values file: the data and the line/column of every key and value."""
@@ -66,6 +83,7 @@ class Document:
     data: dict[str, Any]
     positions: dict[JsonPath, Position] = field(default_factory=dict)
     key_positions: dict[JsonPath, Position] = field(default_factory=dict)
+    path: Path | None = None  # the file it was read from, when it was read from one
 
     def locate(self, path: JsonPath, *, key: bool = False) -> Position:
         """Position of the value at path (or its key), else of its nearest ancestor."""
@@ -121,6 +139,12 @@ class _Builder:
         if depth > MAX_DEPTH:
             raise _TooBig(node, _TOO_DEEP, "limit-depth")
         self.doc.positions.setdefault(path, self.at(node))
+        if (
+            isinstance(node, MappingNode | SequenceNode)
+            and node.tag != _COLLECTION_TAGS[type(node)]
+        ):
+            self.add(node, path, f"unsupported YAML tag {_tag(node.tag)}", "yaml-tag")
+            return None
         if isinstance(node, MappingNode):
             return self.mapping(node, path, depth)
         if isinstance(node, SequenceNode):
@@ -164,22 +188,49 @@ class _Builder:
             return node.value
         construct = _SCALAR_TAGS.get(node.tag)
         if construct is None:
-            self.add(node, path, f"unsupported YAML tag {node.tag}", "yaml-tag")
+            self.add(node, path, f"unsupported YAML tag {_tag(node.tag)}", "yaml-tag")
             return None
-        return construct(node)
+        try:
+            value = construct(node)
+        except (ArithmeticError, LookupError, ValueError, yaml.YAMLError):
+            # An explicit tag on text it does not fit: !!int abc, !!bool maybe, !!float ''.
+            kind = node.tag.rpartition(":")[2]
+            self.add(node, path, f"{_quote(node.value)} is not a valid !!{kind}", "yaml-tag")
+            return None
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
+            self.add(node, path, "whole number beyond 64 bits; refused", "limit-integer")
+            return None
+        return value
 
 
 def load_file(path: Path, display: str | None = None) -> Document:
     """Load one values file; raise InvalidValues with every problem found."""
     name = display if display is not None else str(path)
+
+    def fail(message: str) -> InvalidValues:
+        return InvalidValues([Problem(name, 1, 1, "(root)", message, "file-unreadable")])
+
     try:
-        with path.open("rb") as handle:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; only regular files are read.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if os.path.islink(path) and not os.path.exists(path):
+            raise fail("is a symbolic link to nothing") from None
+        raise fail(f"cannot read: {exc.strerror}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a FIFO or device?)"
+            raise fail(f"cannot read: is {kind}")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise InvalidValues(
-            [Problem(name, 1, 1, "(root)", f"cannot read: {exc.strerror}", "file-unreadable")]
-        ) from None
-    return load_bytes(raw, name)
+        raise fail(f"cannot read: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    doc = load_bytes(raw, name)
+    doc.path = path
+    return doc
 
 
 def load_bytes(raw: bytes, name: str) -> Document:
@@ -274,9 +325,32 @@ class _SecondDocument(Exception):
         self.line = line
 
 
+class _AliasLoader(Composer, _Loader):  # type: ignore[misc]
+    """libyaml's parser with PyYAML's composer, so each alias is located where it is used.
+
+    The composer hands out the anchored node itself for every alias; this one hands out a copy
+    that starts at the alias, so a problem in the value is reported at its use, not its anchor.
+    Only files with an alias pay for the Python composer.
+    """
+
+    def __init__(self, text: str) -> None:
+        _Loader.__init__(self, text)
+        Composer.__init__(self)
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        if self.check_event(AliasEvent):
+            event = self.peek_event()
+            node: Node | None = super().compose_node(parent, index)
+            if node is None:
+                return None
+            return type(node)(node.tag, node.value, event.start_mark, event.end_mark)
+        result: Node | None = super().compose_node(parent, index)
+        return result
+
+
 def _single_node(text: str) -> Node | None:
     """The only document's root node; None for an empty file."""
-    loader = _Loader(text)
+    loader: Any = _AliasLoader(text) if "*" in text else _Loader(text)
     try:
         if not loader.check_node():
             return None

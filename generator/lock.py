@@ -12,6 +12,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import stat
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,13 +42,17 @@ def output_lock(output_dir: Path, *, timeout: float, shared: bool = False) -> It
     path = output_dir / LOCK_NAME
     if shared:
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            # O_NONBLOCK: a FIFO planted here must not block the open (it is refused below).
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
         except OSError:
             yield  # no render ever ran here, or we cannot read it: nothing to wait for
             return
     else:
         fd = _open_for_writing(output_dir, path)
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            message = f"{path} is not a regular file; refusing to use it as the lock"
+            raise OutputError(message, code="output-not-file", path=str(path))
         _acquire(fd, path, timeout, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         if not shared:
             ignore_lock_file(output_dir)  # under the lock: one writer at a time
@@ -70,7 +75,8 @@ def _open_for_writing(output_dir: Path, path: Path) -> int:
             path=str(output_dir),
         ) from None
     try:
-        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        return os.open(path, flags, 0o644)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             message = f"{path} is a symbolic link; refusing to use it as the lock"

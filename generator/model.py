@@ -10,10 +10,10 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
+from generator.checks import INSTALLER_NAME
 from generator.validate import schema
 
 CHART_NAME = "nfs-subdir-external-provisioner"
-INSTALLER_NAME = "nfs-client-installer"
 # Name of the Flux Kustomization entry point (one per cluster, in that cluster's Flux).
 FLUX_KUSTOMIZATION_NAME = "nfs-storage"
 

@@ -6,8 +6,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from generator.errors import BadUsage, InvalidValues, Problem
-from generator.fleet import cluster_files, defaults_path, defaults_problems, merge
+from generator.fleet import cluster_files, defaults_path, defaults_problems, display_name, merge
 from generator.guard import Options, guarded_render
+from generator.layout import header_name
 from generator.load import Document, load_bytes, load_file
 from generator.model import build_model, gitops_path
 from generator.prune import plan_orphans
@@ -15,23 +16,16 @@ from generator.validate import validate
 from generator.write import TreeChanges, plan_changes, tree_path
 
 
-def display_name(path: Path) -> str:
-    """How a values file is named in messages and headers: relative to here when inside."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
 def load_valid(paths: Sequence[Path]) -> list[Document]:
     """Load and validate every cluster file (folders expand to the cluster files in them), each
     merged over the _defaults.yaml beside it; raise InvalidValues with every problem found."""
-    files = cluster_files(paths)
+    files, problems = cluster_files(paths)
+    if problems:
+        raise InvalidValues(problems)
     if not files:
         shown = " ".join(path.as_posix() for path in paths)
         raise BadUsage(f"no cluster values files in {shown} (files starting with _ are not)")
     docs: list[Document] = []
-    problems: list[Problem] = []
     defaults: dict[Path, Document | None] = {}
     for path in files:
         try:
@@ -132,7 +126,9 @@ def plan_tree(doc: Document, output_dir: Path, options: Options | None = None) -
 
     Raises InvalidValues when the change is one the cluster would refuse (generator/guard.py).
     """
-    model = build_model(doc.data, doc.file)
+    # Headers name the values file relative to the one root (generator/layout.py).
+    source = doc.file if doc.path is None else header_name(doc.path, output_dir)
+    model = build_model(doc.data, source)
     tree = tree_path(output_dir, model.names.cluster)
     guarded = guarded_render(doc, model, tree, options or Options())
     changes = plan_changes(tree, guarded.files)

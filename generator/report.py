@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from generator.errors import DriftError, InvalidValues, NfsGitopsError
+from generator.errors import DriftError, InvalidValues, NfsGitopsError, printable
 
 FORMATS = ("text", "github", "json")
 _META_KEY = "nfs_gitops.format"
@@ -83,7 +83,7 @@ def text(error: NfsGitopsError) -> list[str]:
     if isinstance(error, InvalidValues):
         count = len(error.problems)
         return [*map(str, error.problems), f"nfs-gitops: {count} problem(s); nothing written"]
-    return [f"nfs-gitops: {error} [{error.code}]"]
+    return [printable(f"nfs-gitops: {error} [{error.code}]")]
 
 
 def format_option(func: Any) -> Any:

@@ -3,7 +3,8 @@
 Only regular files directly in the cluster folder are considered. A file is rewritten only when
 its bytes change, atomically (temp file, rename). A file is removed only when it carries
 the generated header and is no longer rendered, or is a temp file a killed render left behind
-(`.NAME.XXXXXXXX.tmp`); anything a human put there stays.
+(`.NAME.nfs-gitops-XXXXXXXX.tmp`, holding nothing or the start of a generated file); anything a
+human put there stays, even when its name looks like a temp file.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.errors import OutputError
+from generator.fsinfo import Kind, kind_of
 from generator.render import GENERATED_MARK
 
-# What write_atomic's tempfile.mkstemp names look like: .NAME.<8 random characters>.tmp
-TEMP_FILE = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+# write_atomic's temp files: .NAME.nfs-gitops-<8 random characters>.tmp. The marker keeps a
+# hand-made `.helm-values.20240101.tmp` from ever looking like one of ours.
+TEMP_MARK = "nfs-gitops-"
+TEMP_FILE = re.compile(r"^\..+\." + TEMP_MARK + r"[a-z0-9_]{8}\.tmp$")
 
 
 @dataclass
@@ -39,35 +43,66 @@ class TreeChanges:
         return not self.write and not self.remove
 
 
+def _kind(path: Path) -> Kind:
+    """What is at path, not following a link; an OutputError when it cannot be looked at."""
+    try:
+        return kind_of(path, follow=False)
+    except OSError as exc:
+        message = f"cannot look at {path}: {exc.strerror}"
+        raise OutputError(message, code="output-unreadable", path=str(path)) from None
+
+
 def tree_path(output_dir: Path, cluster: str) -> Path:
     """output_dir/cluster, refusing anything that would lead outside output_dir."""
     if not cluster or "/" in cluster or cluster in (".", ".."):
         raise OutputError(f"cluster name {cluster!r} cannot name a folder", code="output-name")
     tree = output_dir / cluster
-    if tree.is_symlink():
+    kind = _kind(tree)
+    if kind == "symlink":
         message = f"{tree} is a symbolic link; refusing to write through it"
         raise OutputError(message, code="output-symlink", path=str(tree))
-    if tree.exists() and not tree.is_dir():
+    if kind not in ("dir", "missing"):
         message = f"{tree} exists and is not a folder"
         raise OutputError(message, code="output-not-dir", path=str(tree))
     return tree
 
 
-def is_generated(path: Path) -> bool:
+def _head(path: Path) -> bytes | None:
+    """The first bytes of a regular file (as many as the generated mark), without blocking."""
     try:
-        with path.open("rb") as handle:
-            return handle.read(len(GENERATED_MARK)) == GENERATED_MARK.encode()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError:
-        return False
+        return None
+    try:
+        return os.read(fd, len(GENERATED_MARK))
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def is_generated(path: Path) -> bool:
+    return _head(path) == GENERATED_MARK.encode()
+
+
+def is_own_temp(path: Path) -> bool:
+    """A temp file of write_atomic: its name, and nothing in it but the start of our output."""
+    head = _head(path)
+    return (
+        TEMP_FILE.match(path.name) is not None
+        and head is not None
+        and GENERATED_MARK.encode().startswith(head)
+    )
 
 
 def plan_changes(tree: Path, files: dict[str, str]) -> TreeChanges:
     changes = TreeChanges(tree)
     for name, text in files.items():
         target = tree / name
-        if target.is_symlink() or (target.exists() and not target.is_file()):
+        kind = _kind(target)
+        if kind not in ("file", "missing"):
             message = f"{target} is not a regular file; refusing to replace it"
-            code = "output-symlink" if target.is_symlink() else "output-not-file"
+            code = "output-symlink" if kind == "symlink" else "output-not-file"
             raise OutputError(message, code=code, path=str(target))
         old = _read(target)
         if old == text:
@@ -75,11 +110,16 @@ def plan_changes(tree: Path, files: dict[str, str]) -> TreeChanges:
         else:
             changes.write[name] = text
             changes.old[name] = old
-    if tree.is_dir():
-        for entry in sorted(tree.iterdir()):
-            if entry.name in files or entry.is_symlink() or not entry.is_file():
+    if _kind(tree) == "dir":
+        try:
+            entries = sorted(tree.iterdir())
+        except OSError as exc:
+            message = f"cannot read {tree}: {exc.strerror}"
+            raise OutputError(message, code="output-unreadable", path=str(tree)) from None
+        for entry in entries:
+            if entry.name in files or _kind(entry) != "file":
                 continue
-            if is_generated(entry) or TEMP_FILE.match(entry.name):
+            if is_generated(entry) or is_own_temp(entry):
                 changes.remove[entry.name] = _read(entry) or ""
     return changes
 
@@ -122,7 +162,9 @@ def write_atomic(target: Path, data: bytes) -> None:
     import tempfile  # here, not at the top: a check writes nothing and skips its import
 
     try:
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        fd, temp = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.{TEMP_MARK}", suffix=".tmp"
+        )
     except OSError as exc:
         message = f"cannot write in {target.parent}: {exc.strerror}"
         raise OutputError(message, code="output-unwritable", path=str(target.parent)) from None

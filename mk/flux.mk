@@ -1,10 +1,9 @@
 # The real GitOps engines the end-to-end tests run (issue 14). Included by the main Makefile
-# after mk/validate.mk (BIN, go-install), mk/crds.mk (make crds: the Flux CRDs the tests install)
-# and mk/e2e.mk.
+# after mk/validate.mk (BIN, go-install), mk/crds.mk (make crds: the Flux CRDs the tests install),
+# mk/e2e.mk and mk/helm.mk (make helm, E2E_CHARTS).
 #
 #   make flux-bin    build source-controller, helm-controller and kustomize-controller into
 #                    $(FLUX_BIN) from the wrapper Go module in e2e/flux (cached)
-#   make helm        pinned helm into ./bin (go install)
 #
 # E2E_CHARTS names a folder of published chart archives (nfs-subdir-external-provisioner-
 # <version>.tgz) that make e2e serves from a loopback Helm repository; without it the tests pull
@@ -22,13 +21,8 @@ FLUX_BIN        := .cache/flux/bin
 FLUX_SOURCES    := $(FLUX_DIR)/go.mod $(FLUX_DIR)/go.sum
 FLUX_CONTROLLERS := github.com/fluxcd/source-controller github.com/fluxcd/helm-controller \
 	github.com/fluxcd/kustomize-controller
-HELM_VERSION    := v3.21.4
-HELM_MODULE     := helm.sh/helm/v3/cmd/helm
-# helm's release build stamps its version; without it `helm version` says v3.21.
-HELM_LDFLAGS    := -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) \
-	-X helm.sh/helm/v3/internal/version.gitTreeState=clean
 
-.PHONY: flux-bin helm
+.PHONY: flux-bin
 
 $(FLUX_BIN)/.stamp: $(FLUX_SOURCES)
 	@command -v go >/dev/null || { echo "make e2e: Go 1.26 or newer is needed to build the Flux $(FLUX_VERSION) controllers." >&2; exit 1; }
@@ -39,15 +33,4 @@ $(FLUX_BIN)/.stamp: $(FLUX_SOURCES)
 	@touch $@
 
 flux-bin: $(FLUX_BIN)/.stamp ## Build the Flux controllers for the e2e tests (cached)
-
-$(BIN)/.version-helm-$(HELM_VERSION):
-	@mkdir -p $(BIN) && touch $@
-
-$(BIN)/helm: $(BIN)/.version-helm-$(HELM_VERSION)
-	@command -v go >/dev/null || { echo "make helm: Go 1.26 or newer is needed to install helm $(HELM_VERSION) into ./bin." >&2; exit 1; }
-	GOBIN=$(CURDIR)/$(BIN) go install -ldflags '$(HELM_LDFLAGS)' $(HELM_MODULE)@$(HELM_VERSION)
-	$@ version --template '{{.Version}}' | grep -qx '$(HELM_VERSION)'
-	@touch $@
-
-helm: $(BIN)/helm ## Install pinned helm into ./bin (Go)
 

@@ -133,7 +133,7 @@ def check_refusal(raw: bytes | dict[str, bytes], exc: InvalidValues) -> None:
             raise Finding(f"code not in docs/errors.md: {where}")
         if not problem.field or not problem.message:
             raise Finding(f"problem without field or message: {where}")
-        if any(brk in where for brk in _LINE_BREAKS):
+        if any(brk in problem.field + problem.message for brk in _LINE_BREAKS):
             raise Finding(f"problem spans lines, breaking FILE:LINE:COL output: {where!r}")
 
 

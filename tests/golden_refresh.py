@@ -1,4 +1,8 @@
-"""Refresh the golden trees: `make golden` (run from the repository root)."""
+"""Refresh the golden trees: `make golden` (run from the repository root).
+
+Each case renders into its own expected/, so the headers name `values.yaml`, relative to the
+case folder (the parent of the output folder, as in the repository's values/ and output/).
+"""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import shutil
 from pathlib import Path
 
 import pytest
@@ -36,9 +37,11 @@ def test_golden_cases_exist() -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_golden_tree(case: Path, at_root: Path, tmp_path: Path) -> None:
-    for tree in plan([case / "values.yaml"], tmp_path):
+    # The case's layout (values.yaml beside expected/), so headers name the values file alike.
+    shutil.copyfile(case / "values.yaml", tmp_path / "values.yaml")
+    for tree in plan([tmp_path / "values.yaml"], tmp_path / "expected"):
         apply_changes(tree)
-    report = compare_trees(case / "expected", tmp_path)
+    report = compare_trees(case / "expected", tmp_path / "expected")
     assert not report, "rendered tree differs from golden (make golden to refresh):\n" + "\n".join(
         report
     )

@@ -351,7 +351,8 @@ def test_lock_file_is_ignored_by_render_and_check(values_file: Path) -> None:
 def test_write_module_keeps_temp_files_recognisable() -> None:
     """Interrupted renders are cleaned up by name: mkstemp's names must match TEMP_FILE."""
     with tempfile.TemporaryDirectory() as scratch:
-        fd, name = tempfile.mkstemp(dir=scratch, prefix=".storageclass.yaml.", suffix=".tmp")
+        prefix = f".storageclass.yaml.{generator.write.TEMP_MARK}"
+        fd, name = tempfile.mkstemp(dir=scratch, prefix=prefix, suffix=".tmp")
         os.close(fd)
         assert generator.write.TEMP_FILE.match(Path(name).name)
 

@@ -280,11 +280,11 @@ def test_node_installer_daemonset() -> None:
     assert init["command"][:2] == ["nsenter", "-t"] and "-m" in init["command"]
     script = init["args"][0]
     for package in (
-        "apt-get install -y -q --no-install-recommends nfs-common",
-        "install -y nfs-utils",
-        "zypper --non-interactive install nfs-client",
-        "apk add --no-cache nfs-utils",
-        "pacman -Sy --noconfirm --needed nfs-utils",
+        "apt_get install -q -y --no-install-recommends -o DPkg::Lock::Timeout=$wait_s nfs-common",
+        'run "$pm" install -y nfs-utils',
+        "run zypper --non-interactive install nfs-client",
+        "run apk add --no-cache nfs-utils",
+        "run pacman -Sy --noconfirm --needed nfs-utils",
     ):
         assert package in script
     assert "already installed" in script and "exit 1" in script

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -224,8 +225,13 @@ def test_a_parse_error_counts_the_header_line(monkeypatch: pytest.MonkeyPatch) -
 # --- compiled templates cached like .pyc files ---------------------------------------------
 
 
-def render_with(env: dict[str, str], out: Path) -> dict[str, bytes]:
-    values = ROOT / "values" / "homelab.yaml"
+def render_with(env: dict[str, str], root: Path) -> dict[str, bytes]:
+    """Render values/homelab.yaml into root/output (headers name it from root, as the repo's)."""
+    values = root / "values" / "homelab.yaml"
+    values.parent.mkdir(parents=True)
+    for name in ("homelab.yaml", "_defaults.yaml"):
+        shutil.copyfile(ROOT / "values" / name, values.parent / name)
+    out = root / "output"
     subprocess.run(
         [sys.executable, "-m", "generator", "render", str(values), "--output-dir", str(out)],
         cwd=ROOT,
