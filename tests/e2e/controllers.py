@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import ssl
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -49,6 +50,15 @@ current-context: e2e
 def _healthz(url: str, context: ssl.SSLContext | None = None) -> bool:
     with urllib.request.urlopen(url, timeout=5, context=context) as reply:
         return int(reply.status) == 200
+
+
+def _answers(url: str) -> bool:
+    """An HTTP server answers at `url`, whatever the status."""
+    try:
+        with urllib.request.urlopen(url, timeout=5):
+            return True
+    except urllib.error.HTTPError:
+        return True
 
 
 @contextmanager
@@ -108,14 +118,18 @@ def flux(bin_dir: Path, server: ApiServer, folder: Path) -> Iterator[dict[str, P
         for name in FLUX_CONTROLLERS:
 
             def launch(attempt: int, name: str = name) -> Launch:
-                health = free_port()
+                health, metrics = free_port(), free_port()
                 argv = [
                     str(bin_dir / name),
                     "--enable-leader-election=false",
-                    f"--metrics-addr=127.0.0.1:{free_port()}",
+                    f"--metrics-addr=127.0.0.1:{metrics}",
                     f"--health-addr=127.0.0.1:{health}",
                     "--log-level=debug",
                 ]
+                # Every port it binds must answer before it counts as started: a port taken in
+                # the meantime makes it exit ("address already in use"), and start() then tries
+                # fresh ports, which it cannot once readiness passed.
+                served = [f"http://127.0.0.1:{metrics}/metrics"]
                 if name == "source-controller":
                     (folder / "artifacts").mkdir(exist_ok=True)  # it must exist
                     storage = free_port()
@@ -124,8 +138,9 @@ def flux(bin_dir: Path, server: ApiServer, folder: Path) -> Iterator[dict[str, P
                         f"--storage-addr=127.0.0.1:{storage}",
                         f"--storage-adv-addr=127.0.0.1:{storage}",
                     ]
+                    served.append(f"http://127.0.0.1:{storage}/")
                 url = f"http://127.0.0.1:{health}/readyz"
-                return argv, url, lambda: _healthz(url)
+                return argv, url, lambda: _healthz(url) and all(map(_answers, served))
 
             process = start(name, folder / f"{name}.log", launch, env=env)
             stack.callback(process.stop)
