@@ -41,7 +41,7 @@ lint-python: venv ## Static checks of the project's Python: ruff and mypy --stri
 lint: lint-python ## Old name of lint-python
 
 test: venv lint-python kubeconform ## Run the whole test suite (sets up everything it needs)
-	$(PY) -m pytest tests --ignore=tests/e2e
+	$(PY) -m pytest tests --ignore=tests/e2e --ignore=tests/nfs
 
 golden: venv ## Refresh the golden trees under tests/golden/ after an intended change
 	$(PY) -m tests.golden_refresh
@@ -58,4 +58,5 @@ include mk/fuzz.mk
 include mk/e2e.mk
 include mk/helm.mk
 include mk/node-installer.mk
+include mk/nfs.mk
 include mk/flux.mk

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.checks import INSTALLER_NAME
+from generator.preflight import job_name
 from generator.validate import schema
 
 CHART_NAME = "nfs-subdir-external-provisioner"
@@ -57,6 +58,7 @@ class Names:
     storage_class: str
     application: str
     flux_kustomization: str
+    preflight_job: str
 
 
 @dataclass(frozen=True)
@@ -121,5 +123,6 @@ def build_model(values: dict[str, Any], source: str) -> Model:
         # One Argo CD may serve a whole fleet: its Applications carry the cluster name.
         application=f"{full['cluster']}-nfs-storage",
         flux_kustomization=FLUX_KUSTOMIZATION_NAME,
+        preflight_job=job_name(full),
     )
     return Model(values=full, names=names, source=source)

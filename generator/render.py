@@ -32,6 +32,7 @@ COMMON_RESOURCES = [
     ("provisioner-rbac.yaml", "provisioner-rbac.yaml.j2"),
     ("node-installer.yaml", "node-installer.yaml.j2"),
     ("storageclass.yaml", "storageclass.yaml.j2"),
+    ("preflight.yaml", "preflight.yaml.j2"),
 ]
 ENGINE_RESOURCES = {
     "flux": [
@@ -134,10 +135,12 @@ def plan(model: Model) -> tuple[Pairs, Pairs, Pairs]:
     """The (file, template) pairs this model renders: kustomization resources, support files
     (Helm values, kustomization.yaml) and engine entry points."""
     engine = model.values["gitops"]["engine"]
+    switches = {
+        "node-installer.yaml": model.values["nodeInstaller"]["enabled"],
+        "preflight.yaml": model.values["preflight"]["enabled"],
+    }
     resources = [
-        pair
-        for pair in COMMON_RESOURCES + ENGINE_RESOURCES[engine]
-        if pair[0] != "node-installer.yaml" or model.values["nodeInstaller"]["enabled"]
+        pair for pair in COMMON_RESOURCES + ENGINE_RESOURCES[engine] if switches.get(pair[0], True)
     ]
     options = model.values["gitops"].get(engine, {})
     entrypoints = [

@@ -86,7 +86,13 @@ def text(error: NfsGitopsError) -> list[str]:
     return [printable(f"nfs-gitops: {error} [{error.code}]")]
 
 
-def format_option(func: Any) -> Any:
+FORMAT_HELP = (
+    "How to print problems: text (stderr), github (Actions annotations, stdout) or json (an "
+    "array on stdout)."
+)
+
+
+def format_option(func: Any, help_text: str = FORMAT_HELP) -> Any:
     """--format for commands that report problems; the choice is read by report_error."""
 
     def remember(ctx: click.Context, _param: click.Parameter, value: str) -> str:
@@ -103,8 +109,7 @@ def format_option(func: Any) -> Any:
         expose_value=False,
         is_eager=True,
         callback=remember,
-        help="How to print problems: text (stderr), github (Actions annotations, stdout) "
-        "or json (an array on stdout).",
+        help=help_text,
     )(func)
 
 

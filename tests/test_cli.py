@@ -80,7 +80,7 @@ def test_render_then_check(values_file: Path) -> None:
     code, _, err = run("render", str(values_file), "--output-dir", str(out))
     assert code == 0, err
     tree = out / "homelab"
-    assert len(list(tree.iterdir())) == 9
+    assert len(list(tree.iterdir())) == 10
     assert run("render", "--check", str(values_file), "--output-dir", str(out))[0] == 0
     # A mutable field: an immutable one would be refused by the guard (tests/test_guard.py).
     storage_class = tree / "storageclass.yaml"

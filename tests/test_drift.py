@@ -96,7 +96,7 @@ def test_quiet_on_a_pipe_summary_with_verbose(values_file: Path) -> None:
     result = run("render", str(values_file), "-v")
     assert result.stderr.splitlines() == [
         "wrote output/homelab/storageclass.yaml",
-        "1 cluster(s): 1 file(s) written, 8 unchanged, 0 removed",
+        "1 cluster(s): 1 file(s) written, 9 unchanged, 0 removed",
     ]
     checked = run("render", "--check", str(values_file), "--verbose")
     assert checked.stderr == "1 cluster(s) up to date in output\n"
@@ -121,7 +121,7 @@ def test_progress_bar_and_summary_on_a_terminal(values_file: Path) -> None:
     assert process.returncode == 0 and stdout == b""
     text = seen.decode()
     assert "Rendering" in text and "100%" in text
-    assert text.rstrip().endswith("1 cluster(s): 9 file(s) written, 0 unchanged, 0 removed")
+    assert text.rstrip().endswith("1 cluster(s): 10 file(s) written, 0 unchanged, 0 removed")
 
 
 # -- pre-commit hooks -------------------------------------------------------------------------

@@ -66,6 +66,7 @@ def test_each_engine_renders_its_own_files() -> None:
         "provisioner-rbac.yaml",
         "node-installer.yaml",
         "storageclass.yaml",
+        "preflight.yaml",
         "helm-values.yaml",
         "kustomization.yaml",
     }
@@ -137,6 +138,7 @@ def test_argocd_sync_waves_put_namespaces_then_rbac_first() -> None:
         "ClusterRoleBinding": "-1",
         "Role": "-1",
         "RoleBinding": "-1",
+        "Job": "1",  # after the installer (0), which puts an NFS client on the nodes
     }
     # The Flux engine has no Argo CD annotations.
     assert "argocd.argoproj.io" not in rendered(MINIMAL)["kustomization.yaml"]
@@ -198,6 +200,17 @@ def test_flux_entry_point_applies_this_tree_from_the_named_git_repository() -> N
     assert entry["spec"]["path"] == "./output/homelab"
     assert entry["spec"]["interval"] == "5m"
     assert entry["spec"]["prune"] is True
+
+
+def test_flux_entry_point_health_checks_the_preflight_job() -> None:
+    """wait: true health-checks every applied object, the preflight Job included, so a failed
+    probe leaves the Kustomization not Ready; a new Job name (changed export) is a new object."""
+    files = rendered(MINIMAL + "gitops:\n  flux:\n    kustomization: true\n")
+    [entry] = parsed(files, "flux-kustomization.yaml")
+    assert entry["spec"]["wait"] is True
+    assert "healthChecks" not in entry["spec"]  # wait ignores them; it covers every object
+    [kustomization] = parsed(files, "kustomization.yaml")
+    assert "preflight.yaml" in kustomization["resources"]
 
 
 WITH_ENTRY_POINTS = {

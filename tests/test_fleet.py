@@ -191,7 +191,7 @@ def test_prune_removes_generated_files_of_gone_clusters_and_nothing_else(fleet: 
     assert Path("output/elsewhere/mine.yaml").read_text() == "kind: Mine\n"
     assert "removed output/a/storageclass.yaml" in result.stderr
     assert result.stderr.splitlines()[-1] == (
-        "1 cluster(s): 0 file(s) written, 9 unchanged, 18 removed"
+        "1 cluster(s): 0 file(s) written, 10 unchanged, 20 removed"
     )
 
 

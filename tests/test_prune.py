@@ -49,7 +49,7 @@ def test_prune_with_one_values_file_leaves_the_other_clusters_alone(fleet: Path)
     others = {name: snapshot(fleet / "output" / name) for name in ("lab", "office")}
     result = run("render", "--prune", "values/homelab.yaml", "--output-dir", "output", "-v")
     assert result.exit_code == 0, result.output
-    assert result.stderr == "1 cluster(s): 0 file(s) written, 9 unchanged, 0 removed\n"
+    assert result.stderr == "1 cluster(s): 0 file(s) written, 10 unchanged, 0 removed\n"
     assert {name: snapshot(fleet / "output" / name) for name in ("lab", "office")} == others
     check = run("render", "--check", "--prune", "values/homelab.yaml", "--output-dir", "output")
     assert check.exit_code == 0, check.output
@@ -76,7 +76,7 @@ def test_make_render_after_deleting_a_values_file_removes_its_tree_and_says_so(
         *(f"removed output/lab/{name}" for name in lab_files),
         f"pruned output/lab: values/lab.yaml no longer exists; {len(lab_files)} generated "
         "file(s) removed",
-        f"2 cluster(s): 0 file(s) written, 17 unchanged, {len(lab_files)} removed",
+        f"2 cluster(s): 0 file(s) written, 19 unchanged, {len(lab_files)} removed",
     ]
     assert (fleet / "output" / "homelab").is_dir() and (fleet / "output" / "office").is_dir()
 

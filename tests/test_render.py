@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,7 @@ def test_flux_tree_holds_every_object() -> None:
         "provisioner-rbac.yaml",
         "node-installer.yaml",
         "storageclass.yaml",
+        "preflight.yaml",
         "helmrepository.yaml",
         "helmrelease.yaml",
         "helm-values.yaml",
@@ -77,11 +79,11 @@ def test_flux_tree_holds_every_object() -> None:
         [
             *("Namespace", "Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding"),
             *("ServiceAccount", "DaemonSet", "StorageClass"),
-            *("HelmRepository", "HelmRelease"),
+            *("HelmRepository", "HelmRelease", "ServiceAccount", "Job"),
         ]
     )
     kustomization = yaml.safe_load(files["kustomization.yaml"])
-    assert kustomization["resources"] == list(files)[:6]
+    assert kustomization["resources"] == list(files)[:7]
 
 
 def test_every_file_starts_with_the_generated_header() -> None:
@@ -338,3 +340,79 @@ def test_template_errors_name_the_template_and_line(
             rendered()
     finally:
         render_module.environment.cache_clear()
+
+
+def test_preflight_job_is_least_privilege_and_on_by_default() -> None:
+    [account, job] = yaml.safe_load_all(rendered()["preflight.yaml"])
+    assert account["automountServiceAccountToken"] is False
+    assert job["spec"]["template"]["spec"]["serviceAccountName"] == account["metadata"]["name"]
+    pod = job["spec"]["template"]["spec"]
+    [container] = pod["containers"]
+    assert pod["automountServiceAccountToken"] is False
+    assert pod["restartPolicy"] == "Never"
+    security = container["securityContext"]
+    assert security["capabilities"] == {"drop": ["ALL"], "add": ["CHOWN", "DAC_OVERRIDE", "FOWNER"]}
+    assert security["allowPrivilegeEscalation"] is False
+    assert security["runAsUser"] == 0  # root, as the provisioner: root squash is what it probes
+    assert container["terminationMessagePath"] == "/dev/termination-log"
+    assert pod["volumes"] == [
+        {"name": "export", "nfs": {"server": "192.168.169.3", "path": "/data/K8s"}}
+    ]
+    assert job["metadata"]["namespace"] == "nfs-provisioner"  # baseline Pod Security
+
+
+def test_preflight_job_name_changes_with_what_it_probes_and_only_then() -> None:
+    def name(extra: str, old: str = "", new: str = "") -> str:
+        doc = load_bytes((MINIMAL.replace(old, new) + extra).encode(), "values/homelab.yaml")
+        validate(doc)
+        *_, job = yaml.safe_load_all(render(build_model(doc.data, doc.file))["preflight.yaml"])
+        return str(job["metadata"]["name"])
+
+    base = name("")
+    assert re.fullmatch(r"nfs-preflight-[0-9a-f]{10}", base)
+    assert name("") == base
+    assert name("storageClass: {name: other}\n") == base  # not probed: same Job
+    changed = {
+        name("preflight: {requireChown: true}\n"),
+        name("preflight: {activeDeadlineSeconds: 60}\n"),
+        name("", "192.168.169.3", "10.0.0.9"),
+        name("", "/data/K8s", "/data/other"),
+    }
+    assert base not in changed and len(changed) == 4
+
+
+def test_preflight_can_be_turned_off() -> None:
+    files = rendered("preflight: {enabled: false}\n")
+    assert "preflight.yaml" not in files
+    assert "preflight.yaml" not in yaml.safe_load(files["kustomization.yaml"])["resources"]
+
+
+def test_preflight_mounts_through_a_pv_that_carries_the_mount_options() -> None:
+    doc = load_bytes(
+        MINIMAL.replace(
+            "  path: /data/K8s\n", "  path: /data/K8s\n  mountOptions: [nfsvers=3, nolock]\n"
+        ).encode(),
+        "values/homelab.yaml",
+    )
+    validate(doc)
+    account, volume, claim, job = yaml.safe_load_all(
+        render(build_model(doc.data, doc.file))["preflight.yaml"]
+    )
+    name = job["metadata"]["name"]
+    assert (volume["kind"], claim["kind"]) == ("PersistentVolume", "PersistentVolumeClaim")
+    assert volume["spec"]["mountOptions"] == ["nfsvers=3", "nolock"]
+    assert volume["spec"]["nfs"] == {"server": "192.168.169.3", "path": "/data/K8s"}
+    assert volume["spec"]["persistentVolumeReclaimPolicy"] == "Retain"
+    assert volume["spec"]["claimRef"] == {"namespace": "nfs-provisioner", "name": name}
+    assert (
+        claim["spec"]["volumeName"]
+        == name
+        == claim["metadata"]["name"]
+        == volume["metadata"]["name"]
+    )
+    assert claim["spec"]["storageClassName"] == ""  # the PV has none: the server drops ""
+    assert "storageClassName" not in volume["spec"]
+    assert job["spec"]["template"]["spec"]["volumes"] == [
+        {"name": "export", "persistentVolumeClaim": {"claimName": name}}
+    ]
+    assert account["kind"] == "ServiceAccount"

@@ -196,9 +196,9 @@ def provisioner_account(objects: list[Obj]) -> tuple[str, str]:
     The tree holds the ServiceAccount the chart's Deployment runs as (the chart's own
     ServiceAccount creation is switched off), and the installer DaemonSet's when it has one.
     """
-    installers = {
+    installers = {  # and the preflight Job's
         (d["metadata"]["namespace"], d["spec"]["template"]["spec"].get("serviceAccountName"))
-        for d in of_kind(objects, "DaemonSet")
+        for d in of_kind(objects, "DaemonSet") + of_kind(objects, "Job")
     }
     others = [
         (a["metadata"]["namespace"], a["metadata"]["name"])
