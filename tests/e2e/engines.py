@@ -239,10 +239,20 @@ def deployment(kube: Kube, e: Expect) -> Obj:
 def check_service_account(kube: Kube, e: Expect) -> None:
     """The chart's Deployment runs as the one ServiceAccount the tree put in its namespace."""
     runs_as = deployment(kube, e)["spec"]["template"]["spec"].get("serviceAccountName")
-    accounts = items(kube, "v1", "ServiceAccount", e.namespace, PART_OF)
-    assert [a["metadata"]["name"] for a in accounts] == [runs_as], (
-        f"Deployment runs as {runs_as!r}; the tree's ServiceAccounts in {e.namespace}: "
-        f"{[a['metadata']['name'] for a in accounts]}"
+    # The tree's own workloads there (the preflight Job) have accounts of their own.
+    others = {
+        w["spec"]["template"]["spec"].get("serviceAccountName")
+        for api, kind in (("batch/v1", "Job"), ("apps/v1", "DaemonSet"))
+        for w in items(kube, api, kind, e.namespace, PART_OF)
+    }
+    accounts = [
+        a["metadata"]["name"]
+        for a in items(kube, "v1", "ServiceAccount", e.namespace, PART_OF)
+        if a["metadata"]["name"] not in others
+    ]
+    assert accounts == [runs_as], (
+        f"Deployment runs as {runs_as!r}; the tree's provisioner ServiceAccounts in "
+        f"{e.namespace}: {accounts}"
     )
 
 

@@ -42,7 +42,7 @@ from .engines import (
     items,
     wait_for,
 )
-from .gitops import Fleet
+from .gitops import Fleet, stand_in_for_the_kubelet
 from .kubeapi import Kube, Obj
 from .servers import git_server
 
@@ -118,6 +118,7 @@ class Loop:
         retried = [time.monotonic()]
 
         def probe() -> Obj | None:
+            stand_in_for_the_kubelet(self.kube)
             obj = get(self.kube, KUSTOMIZE, "Kustomization", FLUX_NAMESPACE, name)
             status = (obj or {}).get("status") or {}
             at = str(status.get("lastAppliedRevision", ""))
