@@ -249,6 +249,22 @@ def wait_until_running(root: Path, *argv: str, timeout: float) -> int:
     raise AssertionError(f"no {' '.join(argv)} ran in {root} within {timeout:.0f} s")
 
 
+def wait_until_retrying(pid: int, timeout: float) -> None:
+    """Until process pid sleeps between tries: apt-get, refused a lock, closes the lock file and
+    sleeps a second before the next try (its wait line only shows when it ends, its output being
+    a pipe), so this proves it reached the lock on any machine, however slow."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            wchan = Path(f"/proc/{pid}/wchan").read_text()
+        except OSError:
+            wchan = ""
+        if "nanosleep" in wchan:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"process {pid} never slept between lock tries within {timeout:.0f} s")
+
+
 # The process name unattended-upgrades has in /proc (comm is cut at 15 characters).
 HOLDER_NAME = "unattended-upgr"
 HOLDER = """

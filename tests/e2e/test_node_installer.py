@@ -142,9 +142,11 @@ def test_debian_install_waits_for_the_dpkg_lock() -> None:
     with debian_root("debian-dpkg-lock") as root:
         lock = root / "var" / "lib" / "dpkg" / "lock-frontend"
         with LockHolder(lock) as holder, node_roots.Live(root, COMMAND) as live:
-            node_roots.wait_until_running(root, "apt-get", "install", timeout=120)
-            time.sleep(3)  # apt-get install is waiting, not failing
-            assert node_roots.process_in(root, "apt-get", "install") is not None
+            # Release the lock only once apt-get install waits for it (not before it got there).
+            pid = node_roots.wait_until_running(root, "apt-get", "install", timeout=120)
+            node_roots.wait_until_retrying(pid, timeout=240)
+            time.sleep(2)  # a few more tries: it is waiting, not failing
+            assert node_roots.process_in(root, "apt-get", "install") == pid
             holder.release()
             result = live.finish()
         assert result.returncode == 0, "\n".join(result.lines)
