@@ -59,3 +59,4 @@ include mk/e2e.mk
 include mk/helm.mk
 include mk/node-installer.mk
 include mk/nfs.mk
+include mk/flux.mk

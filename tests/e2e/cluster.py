@@ -144,12 +144,18 @@ class Certs:
 class Process:
     """A child process whose output goes to a log file; stopped by pid, never by name."""
 
-    def __init__(self, name: str, argv: list[str], log: Path) -> None:
+    def __init__(
+        self, name: str, argv: list[str], log: Path, env: dict[str, str] | None = None
+    ) -> None:
         self.name = name
         self.log = log
         self._log_file = log.open("wb")
         self.popen = subprocess.Popen(
-            argv, stdout=self._log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            argv,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
         )
 
     def check_running(self) -> None:
@@ -193,12 +199,18 @@ def wait_until(process: Process, probe: str, ready: Callable[[], bool]) -> None:
 Launch = tuple[list[str], str, Callable[[], bool]]  # argv, readiness URL, readiness probe
 
 
-def start(name: str, log: Path, launch: Callable[[int], Launch], attempts: int = 3) -> Process:
+def start(
+    name: str,
+    log: Path,
+    launch: Callable[[int], Launch],
+    attempts: int = 3,
+    env: dict[str, str] | None = None,
+) -> Process:
     """Start a server and wait until it is ready. Ports are picked free but may be taken by the
     time the server binds them; then `launch` is asked for a fresh set (attempt 1, 2, ...)."""
     for attempt in range(attempts):
         argv, probe, ready = launch(attempt)
-        process = Process(name, argv, log)
+        process = Process(name, argv, log, env)
         try:
             wait_until(process, probe, ready)
             return process

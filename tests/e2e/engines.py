@@ -1,0 +1,265 @@
+"""Shared pieces of the real-engine tests (Flux, kustomize --enable-helm, Argo CD's rendering).
+
+Fixtures: the pinned helm, the chart archives (E2E_CHARTS, else pulled online), the loopback Helm
+repository, the Flux controllers and CRDs, and a control plane (kube-apiserver plus
+kube-controller-manager) per tree. Helpers read the cluster: conditions, lists, waits. What a
+test expects comes from the values file (the input), never from the rendered output.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from . import trees
+from .cluster import ApiServer, Certs, Process, kube_apiserver
+from .controllers import kube_controller_manager
+from .kubeapi import ApiError, Kube, Obj
+from .servers import ChartsError, chart_archives, helm_repository
+
+REPO = trees.REPO
+FLUX_BIN_DIR = Path(os.environ.get("E2E_FLUX_BIN_DIR", REPO / ".cache" / "flux" / "bin"))
+CRD_DIR = Path(os.environ.get("E2E_CRD_DIR", REPO / ".cache" / "crds"))
+HELM = REPO / "bin" / "helm"
+WAIT = float(os.environ.get("E2E_ENGINE_TIMEOUT", "300"))
+
+
+def need(path: Path, what: str, how: str) -> Path:
+    if not path.exists():
+        pytest.fail(f"{what} missing: {path} ({how})", pytrace=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def helm() -> Path:
+    return need(HELM, "helm", "run `make helm`")
+
+
+@pytest.fixture(scope="session")
+def flux_bin() -> Path:
+    for name in ("source-controller", "kustomize-controller", "helm-controller"):
+        need(FLUX_BIN_DIR / name, name, "run `make e2e`, which builds it (make flux-bin)")
+    return FLUX_BIN_DIR
+
+
+@pytest.fixture(scope="session")
+def flux_crds() -> list[Obj]:
+    need(CRD_DIR, "Flux CRD folder", "run `make crds`")
+    found = [
+        doc
+        for path in sorted(CRD_DIR.glob("*.yaml"))
+        for doc in yaml.safe_load_all(path.read_text())
+        if isinstance(doc, dict) and doc["spec"]["group"].endswith(".toolkit.fluxcd.io")
+    ]
+    if not found:
+        pytest.fail(f"no Flux CRDs in {CRD_DIR} (run `make crds`)", pytrace=False)
+    return found
+
+
+def values_of(values: Path) -> Obj:
+    """The values file merged over the _defaults.yaml beside it (as render merges them)."""
+    data: Any = yaml.safe_load(values.read_text()) or {}
+    defaults = values.parent / "_defaults.yaml"
+    if defaults.is_file():
+        data = trees.merge(yaml.safe_load(defaults.read_text()) or {}, data)
+    return dict(data)
+
+
+def engine_of(values: Path) -> str:
+    return str((values_of(values).get("gitops") or {}).get("engine", "flux"))
+
+
+def chart_pin() -> tuple[str, str]:
+    """(repository, version) of the chart, from values/_defaults.yaml and the schema defaults."""
+    import json
+
+    schema = json.loads((REPO / "generator" / "values.schema.json").read_text())
+    chart = schema["properties"]["chart"]["properties"]
+    pinned = (yaml.safe_load((REPO / "values" / "_defaults.yaml").read_text()) or {}).get(
+        "chart"
+    ) or {}
+    repository = pinned.get("repository", chart["repository"]["default"])
+    version = pinned.get("version", chart["version"]["default"])
+    return str(repository), str(version)
+
+
+@pytest.fixture(scope="session")
+def helm_repo(helm: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of the loopback Helm repository serving the pinned chart."""
+    workdir = tmp_path_factory.mktemp("charts")
+    given = os.environ.get("E2E_CHARTS")
+    repository, version = chart_pin()
+    try:
+        archives = chart_archives(
+            helm, Path(given) if given else None, repository, version, workdir
+        )
+    except ChartsError as error:
+        pytest.fail(str(error), pytrace=False)
+    with helm_repository(helm, archives, workdir) as url:
+        yield url
+
+
+@dataclass
+class ControlPlane:
+    server: ApiServer
+    kube: Kube
+    manager: Process
+    folder: Path
+
+
+@contextmanager
+def control_plane(
+    binaries: dict[str, Path], certs: Certs, etcd_url: str, name: str, folder: Path
+) -> Iterator[ControlPlane]:
+    """kube-apiserver plus kube-controller-manager, under an etcd prefix of their own."""
+    prefix = "/e2e-engines/" + "".join(c if c.isalnum() else "-" for c in name)
+    with kube_apiserver(
+        binaries["kube-apiserver"], etcd_url, prefix, certs, folder / "apiserver"
+    ) as server:
+        manager = need(
+            binaries["kube-apiserver"].parent / "kube-controller-manager",
+            "kube-controller-manager",
+            "run `make e2e`, which builds it",
+        )
+        with kube_controller_manager(manager, server, folder / "controller-manager") as process:
+            yield ControlPlane(server, server.client(), process, folder)
+
+
+# -- reading the cluster ----------------------------------------------------------------------
+def get(kube: Kube, api_version: str, kind: str, namespace: str | None, name: str) -> Obj | None:
+    meta: Obj = {"name": name}
+    if namespace:
+        meta["namespace"] = namespace
+    try:
+        return kube.get({"apiVersion": api_version, "kind": kind, "metadata": meta})
+    except ApiError as error:
+        if error.code == 404:
+            return None
+        raise
+
+
+def items(
+    kube: Kube, api_version: str, kind: str, namespace: str | None = None, selector: str = ""
+) -> list[Obj]:
+    resource = kube.resource(api_version, kind)
+    path = resource.collection(namespace) if resource.namespaced and namespace else None
+    if path is None:
+        base = "/api/v1" if api_version == "v1" else f"/apis/{api_version}"
+        path = f"{base}/{resource.plural}"
+    query = {"labelSelector": selector} if selector else None
+    found: list[Obj] = kube.request("GET", path, query=query).get("items", [])
+    return found
+
+
+def condition(obj: Obj | None, kind: str = "Ready") -> Obj:
+    for entry in ((obj or {}).get("status") or {}).get("conditions") or []:
+        if entry.get("type") == kind:
+            return dict(entry)
+    return {}
+
+
+def is_ready(obj: Obj | None) -> bool:
+    if obj is None:
+        return False
+    ready = condition(obj)
+    generation = obj["metadata"].get("generation")
+    observed = (obj.get("status") or {}).get("observedGeneration")
+    return ready.get("status") == "True" and (observed is None or observed == generation)
+
+
+def wait_for(
+    what: str, probe: Callable[[], Any], timeout: float = WAIT, explain: Callable[[], str] = str
+) -> Any:
+    """Poll `probe` until it returns something true; fail naming `what` and the explanation."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = probe()
+        if last:
+            return last
+        time.sleep(1)
+    pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}\n{explain()}", pytrace=False)
+
+
+def env_of(deployment: Obj) -> dict[str, str]:
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    return {e["name"]: str(e.get("value", "")) for e in container.get("env") or []}
+
+
+@dataclass
+class Expect:
+    """What the values file (the input) says the cluster must hold."""
+
+    cluster: str
+    namespace: str
+    installer_namespace: str
+    release: str
+    server: str
+    path: str
+
+    @classmethod
+    def of(cls, values: Path) -> Expect:
+        data = values_of(values)
+        installer = data.get("nodeInstaller") or {}
+        return cls(
+            cluster=data["cluster"],
+            namespace=data.get("namespace", "nfs-provisioner"),
+            installer_namespace=installer.get("namespace", "nfs-node-installer"),
+            release=(data.get("chart") or {}).get("releaseName", "nfs-subdir-external-provisioner"),
+            server=str(data["nfs"]["server"]),
+            path=str(data["nfs"]["path"]),
+        )
+
+
+# -- what every engine must leave in the cluster -----------------------------------------------
+PART_OF = "app.kubernetes.io/part-of=nfs-gitops"
+
+
+def deployment(kube: Kube, e: Expect) -> Obj:
+    obj = get(kube, "apps/v1", "Deployment", e.namespace, e.release)
+    if obj is None:
+        stray = [
+            f"{d['metadata']['namespace']}/{d['metadata']['name']}"
+            for d in items(kube, "apps/v1", "Deployment")
+        ]
+        raise AssertionError(
+            f"the chart's Deployment {e.release} is not in {e.namespace}; Deployments: {stray}"
+        )
+    return obj
+
+
+def check_service_account(kube: Kube, e: Expect) -> None:
+    """The chart's Deployment runs as the one ServiceAccount the tree put in its namespace."""
+    runs_as = deployment(kube, e)["spec"]["template"]["spec"].get("serviceAccountName")
+    # The tree's own workloads there (the preflight Job) have accounts of their own.
+    others = {
+        w["spec"]["template"]["spec"].get("serviceAccountName")
+        for api, kind in (("batch/v1", "Job"), ("apps/v1", "DaemonSet"))
+        for w in items(kube, api, kind, e.namespace, PART_OF)
+    }
+    accounts = [
+        a["metadata"]["name"]
+        for a in items(kube, "v1", "ServiceAccount", e.namespace, PART_OF)
+        if a["metadata"]["name"] not in others
+    ]
+    assert accounts == [runs_as], (
+        f"Deployment runs as {runs_as!r}; the tree's provisioner ServiceAccounts in "
+        f"{e.namespace}: {accounts}"
+    )
+
+
+def check_env(kube: Kube, e: Expect, server: str | None = None) -> None:
+    """PROVISIONER_NAME is the StorageClass's provisioner; NFS_SERVER and NFS_PATH the values."""
+    env = env_of(deployment(kube, e))
+    classes = items(kube, "storage.k8s.io/v1", "StorageClass", None, PART_OF)
+    assert len(classes) == 1, [c["metadata"]["name"] for c in classes]
+    assert env.get("PROVISIONER_NAME") == classes[0]["provisioner"], env
+    assert (env.get("NFS_SERVER"), env.get("NFS_PATH")) == (server or e.server, e.path), env
