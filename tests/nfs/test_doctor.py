@@ -207,7 +207,13 @@ def test_text_is_one_line_per_check_with_status_first(ganesha: Server, tmp_path:
         "fail         lab  127.0.0.1:/squash755  root-squash: mkdir as uid 0"
     )
     assert " Fix: export it with no_root_squash for the node addresses" in lines[3]
-    assert err.strip() == ("nfs-gitops doctor: 1 export(s): 3 pass, 0 warn, 1 fail, 3 not checked")
+    assert err.strip().splitlines() == [
+        "nfs-gitops doctor: 1 export(s): 3 pass, 0 warn, 1 fail, 3 not checked",
+        # The probe cannot see the cluster: it says which class it makes the default.
+        "note: lab: nfs-client becomes the default StorageClass; remove the default annotation "
+        "from any other class (k3s local-path, a cloud's default): "
+        'README, "Another default class"',
+    ]
 
 
 def test_github_annotates_failures_and_warnings(ganesha: Server, tmp_path: Path) -> None:
