@@ -7,7 +7,7 @@ import functools
 import math
 import shlex
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 ENGINES = ("flux", "argocd", "kustomize")  # the schema's gitops.engine enum (a test checks)
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class NonEmptyPath(click.Path):
@@ -76,18 +77,25 @@ def cli() -> None:
     """
 
 
+def engine_options(command: F) -> F:
+    """--engine and --repo-url, the same for every command that writes a values file."""
+    command = click.option(
+        "--repo-url", help="Git repository that holds output/ (needed by --engine argocd)."
+    )(command)
+    return click.option(
+        "--engine",
+        type=click.Choice(ENGINES),
+        default="flux",
+        show_default=True,
+        help="GitOps engine that delivers the tree.",
+    )(command)
+
+
 @cli.command()
 @click.option("--cluster", required=True, help="Cluster name (DNS-1123 label).")
 @click.option("--server", required=True, help="NFS server: IPv4, IPv6 or DNS name.")
 @click.option("--path", "nfs_path", required=True, help="Absolute path of the NFS export.")
-@click.option(
-    "--engine",
-    type=click.Choice(ENGINES),
-    default="flux",
-    show_default=True,
-    help="GitOps engine that delivers the tree.",
-)
-@click.option("--repo-url", help="Git repository that holds output/ (needed by --engine argocd).")
+@engine_options
 @click.option(
     "--output",
     type=NonEmptyPath(dir_okay=False, path_type=Path),
@@ -144,14 +152,7 @@ def init(
     show_default=True,
     help="Namespace the tree runs the provisioner in (not the manual release's).",
 )
-@click.option(
-    "--engine",
-    type=click.Choice(ENGINES),
-    default="flux",
-    show_default=True,
-    help="GitOps engine that delivers the tree.",
-)
-@click.option("--repo-url", help="Git repository that holds output/ (needed by --engine argocd).")
+@engine_options
 @click.option(
     "--default-class/--no-default-class",
     default=True,
