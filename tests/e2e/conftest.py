@@ -17,12 +17,16 @@ import pytest
 
 from . import crds, trees
 from .cluster import Certs, etcd, kube_apiserver
+
+# Fixtures of the real-engine harness, for every e2e module (pytest finds them here).
+from .engines import flux_bin, flux_crds, helm, helm_repo
 from .kubeapi import ApiError, Kube, Obj
 
 REPO = trees.REPO
 BIN_DIR = Path(os.environ.get("E2E_BIN_DIR", REPO / ".cache" / "e2e" / "bin"))
 CRD_DIR = REPO / ".cache" / "crds"
 KUSTOMIZE = REPO / "bin" / "kustomize"
+__all__ = ["flux_bin", "flux_crds", "helm", "helm_repo"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -32,8 +32,6 @@ from .engines import (
     check_service_account,
     control_plane,
     engine_of,
-    helm,  # noqa: F401 - fixture
-    helm_repo,  # noqa: F401 - fixture
     values_of,
 )
 from .gitops import git
@@ -150,8 +148,8 @@ def synced(
     binaries: dict[str, Path],
     certs: Certs,
     etcd_url: str,
-    helm: Path,  # noqa: F811
-    helm_repo: str,  # noqa: F811
+    helm: Path,
+    helm_repo: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Synced]:
     tree_id: str = request.param

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from .engines import chart_pin
-from .engines import helm as helm
 from .servers import CHART, ChartsError, chart_archives
 
 

@@ -33,11 +33,7 @@ from .engines import (
     condition,
     control_plane,
     engine_of,
-    flux_bin,  # noqa: F401 - fixture
-    flux_crds,  # noqa: F401 - fixture
     get,
-    helm,  # noqa: F401 - fixture
-    helm_repo,  # noqa: F401 - fixture
     is_ready,
     items,
     wait_for,
@@ -250,9 +246,9 @@ def loop(
     binaries: dict[str, Path],
     certs: Certs,
     etcd_url: str,
-    flux_bin: Path,  # noqa: F811
-    flux_crds: list[Obj],  # noqa: F811
-    helm_repo: str,  # noqa: F811
+    flux_bin: Path,
+    flux_crds: list[Obj],
+    helm_repo: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Loop]:
     tree_id: str = request.param

@@ -29,8 +29,6 @@ from .engines import (
     control_plane,
     engine_of,
     get,
-    helm,  # noqa: F401 - fixture
-    helm_repo,  # noqa: F401 - fixture
     items,
     wait_for,
 )
@@ -91,8 +89,8 @@ def applied(
     binaries: dict[str, Path],
     certs: Certs,
     etcd_url: str,
-    helm: Path,  # noqa: F811
-    helm_repo: str,  # noqa: F811
+    helm: Path,
+    helm_repo: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Applied]:
     tree_id: str = request.param

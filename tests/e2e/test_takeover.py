@@ -41,11 +41,7 @@ from .engines import (
     chart_pin,
     control_plane,
     env_of,
-    flux_bin,  # noqa: F401 - fixture
-    flux_crds,  # noqa: F401 - fixture
     get,
-    helm,  # noqa: F401 - fixture
-    helm_repo,  # noqa: F401 - fixture
     is_ready,
     wait_for,
 )
@@ -128,7 +124,7 @@ IMMUTABLE = ("provisioner", "parameters", "reclaimPolicy", "volumeBindingMode")
 @pytest.mark.parametrize("engine", ["flux", "argocd", "kustomize"])
 def test_adopted_class_and_provisioner_equal_the_manual_installs(
     engine: str,
-    helm: Path,  # noqa: F811
+    helm: Path,
     tmp_path: Path,
 ) -> None:
     import os
@@ -394,10 +390,10 @@ def takeover(
     binaries: dict[str, Path],
     certs: Certs,
     etcd_url: str,
-    flux_bin: Path,  # noqa: F811
-    flux_crds: list[Obj],  # noqa: F811
-    helm: Path,  # noqa: F811
-    helm_repo: str,  # noqa: F811
+    flux_bin: Path,
+    flux_crds: list[Obj],
+    helm: Path,
+    helm_repo: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Takeover]:
     engine, protect = request.param
