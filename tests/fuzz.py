@@ -29,9 +29,9 @@ from hypothesis import strategies as st
 from generator.errors import InvalidValues
 from generator.load import MAX_DEPTH, MAX_FILE_BYTES, MAX_STRING_CHARS, load_bytes
 from generator.model import build_model
+from generator.output.write import apply_changes, plan_changes
 from generator.render import GENERATED_MARK, render
-from generator.validate import schema, validate
-from generator.write import apply_changes, plan_changes
+from generator.values.validate import schema, validate
 from tests.error_catalogue import documented_codes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,7 +143,7 @@ FLEET_CLUSTER = "values/c.yaml"
 
 def exercise_fleet(defaults: bytes, cluster: bytes, folder: Path) -> dict[str, str] | None:
     """A cluster file merged over shared defaults, through the fleet loader (pipeline)."""
-    from generator.pipeline import load_valid
+    from generator.output.plan import load_valid
 
     values = folder / "values"
     values.mkdir(exist_ok=True)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.pipeline import plan
-from generator.write import apply_changes
+from generator.output.plan import plan
+from generator.output.write import apply_changes
 
 GOLDEN = Path("tests/golden")
 

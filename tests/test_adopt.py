@@ -9,8 +9,8 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from generator.adopt import chart_fullname
 from generator.cli import cli
+from generator.scaffold.adopt import chart_fullname
 
 # What `helm get values nfs-subdir-external-provisioner -n default -o yaml` prints after the
 # seed's `helm install ... --set nfs.server=192.168.169.3 --set nfs.path=/data/K8s` (Go sorts keys).

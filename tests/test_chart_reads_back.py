@@ -23,8 +23,8 @@ from generator.load import load_bytes
 from generator.model import build_model
 from generator.plainscalar import reads_back
 from generator.render import render
-from generator.validate import validate
-from generator.yamlsafe import quote
+from generator.render.yamlsafe import quote
+from generator.values.validate import validate
 
 
 class Yaml11(yaml.SafeLoader):

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import cli
-from generator.doctor import Check, Export, export_of
-from generator.doctor_report import github, summary
+from generator.doctor.probe import Check, Export, export_of
+from generator.doctor.report import github, summary
 
 
 def export(*options: str) -> Export:

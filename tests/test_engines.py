@@ -20,7 +20,7 @@ from generator.lint import CRD_SCHEMA_LOCATION, K8S_SCHEMA_LOCATION, kubernetes_
 from generator.load import load_bytes
 from generator.model import build_model
 from generator.render import render
-from generator.validate import schema, validate
+from generator.values.validate import schema, validate
 from tests.conftest import MINIMAL, ROOT
 
 # Strict CRD schemas generated from the pinned upstream API modules (make schemas; mk/crds.mk).

@@ -9,10 +9,10 @@ import yaml
 from click.testing import CliRunner, Result
 
 from generator.cli import cli
-from generator.fleet import merge
 from generator.load import load_bytes
-from generator.pipeline import load_valid
+from generator.output.plan import load_valid
 from generator.render import GENERATED_MARK
+from generator.values.fleet import merge
 
 
 def run(*args: str) -> Result:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import tests.fuzz as fuzz
 from generator.errors import InvalidValues, Problem
 from generator.load import load_bytes
-from generator.validate import validate
+from generator.values.validate import validate
 from tests.conftest import MINIMAL
 
 # NFS_GITOPS_FUZZ_EXAMPLES raises the budget of these tests (make fuzz uses time instead).

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.pipeline import plan
-from generator.write import apply_changes
+from generator.output.plan import plan
+from generator.output.write import apply_changes
 from tests.golden_refresh import GOLDEN, cases
 
 CASES = cases()

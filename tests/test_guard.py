@@ -11,7 +11,7 @@ import yaml
 from click.testing import CliRunner, Result
 
 from generator.cli import cli
-from generator.guard import IMMUTABLE, RECREATE, immutable_changes
+from generator.output.guard import IMMUTABLE, RECREATE, immutable_changes
 
 BASE = "cluster: homelab\nnfs:\n  server: 192.168.169.3\n  path: /data/K8s\n"
 FORCE_FLUX = "kustomize.toolkit.fluxcd.io/force"

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import cli
-from generator.lock import LOCK_NAME
+from generator.output.lock import LOCK_NAME
 
 LIMIT = 10.0  # seconds, the bound for every refusal
 BASE = "cluster: c\nnfs:\n  server: 192.168.1.2\n  path: /data\n"

@@ -12,9 +12,9 @@ from click.testing import CliRunner, Result
 from generator.cli import cli
 from generator.load import load_bytes
 from generator.model import build_model
-from generator.pipeline import load_valid
-from generator.scaffold import schema_reference
-from generator.validate import validate
+from generator.output.plan import load_valid
+from generator.scaffold.init import schema_reference
+from generator.values.validate import validate
 from tests.conftest import ROOT
 
 NEW = ("init", "--cluster", "edge", "--server", "nas.example.com", "--path", "/export/k8s")

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-import generator.write
+import generator.output.write
 from generator.cli import cli
 from generator.errors import OutputError
 from tests.conftest import MINIMAL, ROOT
@@ -66,7 +66,7 @@ def test_render_dying_part_way_converges(
     assert run("render", str(values_file), "--output-dir", str(out))[0] == 0
     values_file.write_text(CHANGED)
 
-    real = generator.write.write_atomic
+    real = generator.output.write.write_atomic
     calls = 0
 
     def dies_at_call_n(target: Path, data: bytes) -> None:
@@ -77,7 +77,7 @@ def test_render_dying_part_way_converges(
         real(target, data)
 
     with monkeypatch.context() as patch:
-        patch.setattr(generator.write, "write_atomic", dies_at_call_n)
+        patch.setattr(generator.output.write, "write_atomic", dies_at_call_n)
         code, _, err = run("render", str(values_file), "--output-dir", str(out))
     assert code == 1 and err.endswith("[output-write]\n"), err
 
@@ -168,9 +168,9 @@ def test_leftover_temp_files_are_drift_and_removed(values_file: Path, content: s
 
 KILLED_RENDER = """
 import os, signal, sys
-import generator.write
+import generator.output.write
 
-real = generator.write.os.replace
+real = generator.output.write.os.replace
 calls = 0
 out = sys.argv[2]
 
@@ -181,7 +181,7 @@ def replace(src, dst):
         os.kill(os.getpid(), signal.SIGKILL)
     real(src, dst)
 
-generator.write.os.replace = replace
+generator.output.write.os.replace = replace
 from generator.cli import main
 sys.argv = ["nfs-gitops", "render", sys.argv[1], "--output-dir", out]
 main()
@@ -204,7 +204,7 @@ def test_render_killed_mid_write_converges(
     )
     assert killed.returncode == -9
     half = snapshot(tree)
-    temps = [name for name in half if generator.write.TEMP_FILE.match(name)]
+    temps = [name for name in half if generator.output.write.TEMP_FILE.match(name)]
     assert len(temps) == 1, half.keys()
     for name, text in half.items():
         if name not in temps:

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-import generator.write
+import generator.output.write
 from generator.cli import cli
-from generator.lock import LOCK_NAME, output_lock
+from generator.output.lock import LOCK_NAME, output_lock
 from tests.conftest import MINIMAL, ROOT
 
 
@@ -282,7 +282,7 @@ def test_second_render_waits_for_the_first(values_file: Path) -> None:
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from generator.lock import output_lock
+from generator.output.lock import output_lock
 with output_lock(Path(sys.argv[1]), timeout=5):
     print("locked", flush=True)
     time.sleep(60)
@@ -351,10 +351,10 @@ def test_lock_file_is_ignored_by_render_and_check(values_file: Path) -> None:
 def test_write_module_keeps_temp_files_recognisable() -> None:
     """Interrupted renders are cleaned up by name: mkstemp's names must match TEMP_FILE."""
     with tempfile.TemporaryDirectory() as scratch:
-        prefix = f".storageclass.yaml.{generator.write.TEMP_MARK}"
+        prefix = f".storageclass.yaml.{generator.output.write.TEMP_MARK}"
         fd, name = tempfile.mkstemp(dir=scratch, prefix=prefix, suffix=".tmp")
         os.close(fd)
-        assert generator.write.TEMP_FILE.match(Path(name).name)
+        assert generator.output.write.TEMP_FILE.match(Path(name).name)
 
 
 # -- the lock file stays out of Git in any repository -----------------------------------------

@@ -17,8 +17,8 @@ from generator.errors import InvalidValues
 from generator.load import load_bytes
 from generator.model import build_model
 from generator.render import render
-from generator.validate import validate
-from generator.yamlsafe import block, quote, scalar
+from generator.render.yamlsafe import block, quote, scalar
+from generator.values.validate import validate
 
 LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SENTINEL = "zqsentinelzq"

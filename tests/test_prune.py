@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from generator.cli import cli
-from generator.layout import repository_root, values_file_named
+from generator.output.layout import repository_root, values_file_named
 
 ROOT = Path(__file__).resolve().parent.parent
 

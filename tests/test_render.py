@@ -12,7 +12,7 @@ from generator.errors import RenderError
 from generator.load import load_bytes
 from generator.model import build_model
 from generator.render import GENERATED_MARK, render
-from generator.validate import validate
+from generator.values.validate import validate
 from tests.conftest import MINIMAL
 
 # The rules the upstream chart grants (reference/nfs-subdir-external-provisioner.md), as data.

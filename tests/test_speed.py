@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from generator import render as render_module
 from generator.errors import RenderError
-from generator.quickschema import KNOWN, accepts
-from generator.validate import _validator, schema
+from generator.schema.quick import KNOWN, accepts
+from generator.values.validate import _validator, schema
 from tests.conftest import ROOT
 
 HEAVY = ("jsonschema", "jinja2", "yaml")
@@ -92,7 +92,7 @@ def values_documents() -> list[Path]:
 
 @pytest.mark.parametrize("path", values_documents(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_quickschema_accepts_every_valid_values_file(path: Path) -> None:
-    from generator.pipeline import load_valid
+    from generator.output.plan import load_valid
 
     (doc,) = load_valid([path])  # merged over the _defaults.yaml beside it, if any
     assert not list(_validator().iter_errors(doc.data))
@@ -278,7 +278,7 @@ def test_no_template_cache_is_written_under_pythondontwritebytecode(tmp_path: Pa
 def test_the_cache_key_changes_with_what_the_compiled_code_depends_on() -> None:
     import jinja2
 
-    from generator.templatecache import key
+    from generator.render.templatecache import key
 
     base = render_module.environment()
     other = base.overlay(trim_blocks=False)
@@ -291,7 +291,7 @@ def test_bench_fleet_values_are_valid(tmp_path: Path) -> None:
     """make bench renders this fleet; it must stay valid as the schema grows."""
     from bench.fleet import write_fleet
     from bench.run import engines
-    from generator.pipeline import load_valid
+    from generator.output.plan import load_valid
 
     paths = write_fleet(tmp_path, 24, engines())
     docs = load_valid(paths)

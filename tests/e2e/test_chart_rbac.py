@@ -25,7 +25,7 @@ import yaml
 from generator.load import load_bytes
 from generator.model import build_model
 from generator.render import render
-from generator.validate import validate
+from generator.values.validate import validate
 
 pytestmark = pytest.mark.e2e
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from generator.checks import run_checks
 from generator.errors import InvalidValues, Problem
 from generator.load import Document
-from generator.quickschema import accepts
+from generator.schema.quick import accepts
 
 if TYPE_CHECKING:
     from jsonschema import ValidationError
@@ -22,7 +22,7 @@ SCHEMA_FILE = "values.schema.json"
 
 def schema_text() -> str:
     # A plain read: importlib.resources costs more to import than the file costs to read.
-    return (Path(__file__).parent / SCHEMA_FILE).read_text(encoding="utf-8")
+    return (Path(__file__).parent.parent / SCHEMA_FILE).read_text(encoding="utf-8")
 
 
 @cache

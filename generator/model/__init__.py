@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.checks import INSTALLER_NAME
-from generator.preflight import job_name
-from generator.validate import schema
+from generator.model.preflight import job_name
+from generator.values.validate import schema
 
 CHART_NAME = "nfs-subdir-external-provisioner"
 # Name of the Flux Kustomization entry point (one per cluster, in that cluster's Flux).

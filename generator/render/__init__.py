@@ -17,7 +17,7 @@ import yaml
 
 from generator.errors import RenderError
 from generator.model import Model
-from generator.yamlsafe import YamlText, block, scalar
+from generator.render.yamlsafe import YamlText, block, scalar
 
 if TYPE_CHECKING:
     import jinja2
@@ -71,8 +71,9 @@ RETAINED_TEMPLATE = "storageclass-retained.yaml.j2"
 
 def template_dir() -> Path:
     """Templates inside the installed package, else the repository's top-level templates/."""
-    packaged = Path(__file__).parent / "templates"
-    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "templates"
+    package = Path(__file__).parent.parent
+    packaged = package / "templates"
+    return packaged if packaged.is_dir() else package.parent / "templates"
 
 
 def _finalize(value: Any) -> str:
@@ -97,7 +98,7 @@ def environment() -> jinja2.Environment:
         finalize=_finalize,
     )
     env.filters["block"] = lambda value, indent: YamlText(block(value, indent))
-    from generator.templatecache import bytecode_cache
+    from generator.render.templatecache import bytecode_cache
 
     env.bytecode_cache = bytecode_cache(env)  # compiled templates kept like .pyc files
     return env

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from generator.errors import InvalidValues
-from generator.fleet import orphan_trees
-from generator.layout import repository_root, values_file_named
 from generator.load import Document, load_file
+from generator.output.layout import repository_root, values_file_named
+from generator.output.write import TreeChanges, plan_changes
 from generator.render import RETAINED_PREFIX, header_source
-from generator.write import TreeChanges, plan_changes
+from generator.values.fleet import orphan_trees
 
 
 def tree_sources(tree: Path) -> set[str]:

@@ -6,14 +6,20 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from generator.errors import BadUsage, InvalidValues, Problem
-from generator.fleet import cluster_files, defaults_path, defaults_problems, display_name, merge
-from generator.guard import Options, guarded_render
-from generator.layout import header_name
 from generator.load import Document, load_bytes, load_file
 from generator.model import build_model, gitops_path
-from generator.prune import plan_orphans
-from generator.validate import validate
-from generator.write import TreeChanges, plan_changes, tree_path
+from generator.output.guard import Options, guarded_render
+from generator.output.layout import header_name
+from generator.output.prune import plan_orphans
+from generator.output.write import TreeChanges, plan_changes, tree_path
+from generator.values.fleet import (
+    cluster_files,
+    defaults_path,
+    defaults_problems,
+    display_name,
+    merge,
+)
+from generator.values.validate import validate
 
 
 def load_valid(paths: Sequence[Path]) -> list[Document]:

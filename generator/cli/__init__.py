@@ -16,12 +16,12 @@ import click
 
 from generator import __version__
 from generator.errors import DriftError, NfsGitopsError
-from generator.lock import DEFAULT_TIMEOUT
+from generator.output.lock import DEFAULT_TIMEOUT
 from generator.report import chosen_format, format_option, report_error, report_ok
 
 if TYPE_CHECKING:
     from generator.load import Document
-    from generator.write import TreeChanges
+    from generator.output.write import TreeChanges
 
 ENGINES = ("flux", "argocd", "kustomize")  # the schema's gitops.engine enum (a test checks)
 T = TypeVar("T")
@@ -113,8 +113,8 @@ def init(
 
     The file is validated (over the _defaults.yaml beside it, if any) before it is written.
     """
-    from generator.pipeline import validate_new
-    from generator.scaffold import schema_reference, values_text, write_new
+    from generator.output.plan import validate_new
+    from generator.scaffold.init import schema_reference, values_text, write_new
 
     if engine == "argocd" and not repo_url:
         raise click.UsageError("--engine argocd needs --repo-url (where Argo CD reads output/)")
@@ -184,10 +184,10 @@ def adopt(
     their provisioner. Chart values it cannot map are listed on stderr ("not mapped: ..."); the
     file is validated before it is written and never overwrites one.
     """
-    from generator.adopt import Request
-    from generator.adopt import adopt as adopt_release
-    from generator.runbook import runbook
-    from generator.scaffold import schema_reference
+    from generator.scaffold.adopt import Request
+    from generator.scaffold.adopt import adopt as adopt_release
+    from generator.scaffold.init import schema_reference
+    from generator.scaffold.runbook import runbook
 
     if engine == "argocd" and not repo_url:
         raise click.UsageError("--engine argocd needs --repo-url (where Argo CD reads output/)")
@@ -223,7 +223,7 @@ def adopt(
 @format_option
 def validate(values: tuple[Path, ...]) -> None:
     """Check values files against the schema and the semantic rules; report every problem."""
-    from generator.pipeline import load_valid
+    from generator.output.plan import load_valid
 
     docs = load_valid(values)
     click.echo(f"{len(docs)} values file(s) valid", err=True)
@@ -309,11 +309,11 @@ def render(
     A change Kubernetes would refuse (an immutable StorageClass field) or one that puts volumes
     at risk (a moved NFS export) is refused, nothing written, unless opted in for this render.
     """
-    from generator.guard import Options
-    from generator.lock import output_lock
-    from generator.pipeline import load_valid, plan_trees
-    from generator.prune import plan_orphans
-    from generator.write import apply_changes, stale_files, unified_diff
+    from generator.output.guard import Options
+    from generator.output.lock import output_lock
+    from generator.output.plan import load_valid, plan_trees
+    from generator.output.prune import plan_orphans
+    from generator.output.write import apply_changes, stale_files, unified_diff
 
     docs = load_valid(values)  # refuse bad values before OUTPUT_DIR is created or locked
     options = Options(allow_recreate, allow_export_change, check)
@@ -388,7 +388,7 @@ def _progress(items: list[T], label: str) -> AbstractContextManager[Iterable[T]]
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of values files (draft 2020-12)."""
-    from generator.validate import schema_text
+    from generator.values.validate import schema_text
 
     click.echo(schema_text(), nl=False)
 
@@ -426,9 +426,9 @@ def doctor(values: tuple[Path, ...], timeout: float) -> None:
     privileged source port: a `secure` export is then reported as such (not checked). It sees
     the export as this machine does, not as the nodes do (exports limited to their subnet).
     """
-    from generator import doctor_report
-    from generator.doctor import FAIL, diagnose, export_of, nfs_client
-    from generator.pipeline import load_valid
+    from generator.doctor import report as doctor_report
+    from generator.doctor.probe import FAIL, diagnose, export_of, nfs_client
+    from generator.output.plan import load_valid
 
     docs = load_valid(values)
     nfs_client()  # say how to install the extra before anything else

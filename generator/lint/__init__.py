@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from generator.errors import LintError, ToolMissing
-from generator.validate import schema
+from generator.values.validate import schema
 
 # Where `make schemas` writes, from the repository root; lint looks for it in the working
 # folder and its parents, so it is found from anywhere inside a clone.

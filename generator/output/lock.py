@@ -90,7 +90,7 @@ def _open_for_writing(output_dir: Path, path: Path) -> int:
 
 def ignore_lock_file(output_dir: Path) -> None:
     """Make OUTPUT_DIR/.gitignore list the lock file: create it, or add the line to it."""
-    from generator.write import write_atomic
+    from generator.output.write import write_atomic
 
     path = output_dir / GITIGNORE
     if path.is_symlink() or (path.exists() and not path.is_file()):

@@ -18,8 +18,8 @@ from typing import Any
 from generator.errors import InvalidValues, Problem
 from generator.load import Document, JsonPath, format_path, load_bytes
 from generator.model import CHART_NAME, build_model
-from generator.runbook import Takeover
-from generator.yamlsafe import block, scalar
+from generator.render.yamlsafe import block, scalar
+from generator.scaffold.runbook import Takeover
 
 HelmPath = tuple[str, ...]
 
@@ -423,9 +423,9 @@ class Result:
 def adopt(request: Request, schema_ref: str) -> Result:
     """Map, validate (as render will read the file) and write; the runbook's facts returned.
     Nothing is written when anything is refused."""
-    from generator.fleet import display_name
-    from generator.pipeline import validate_new
-    from generator.scaffold import write_new
+    from generator.output.plan import validate_new
+    from generator.scaffold.init import write_new
+    from generator.values.fleet import display_name
 
     name = display_name(request.helm_values)
     try:
