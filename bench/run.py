@@ -192,15 +192,13 @@ def shown(argv: Sequence[str], tmp: Path, fold: Path | None = None) -> str:
 
 def engines() -> list[str]:
     """The GitOps engines the generator renders, so the fleet uses all of them."""
-    from generator.render import ENGINE_RESOURCES
-    from generator.values.validate import schema
+    from generator.schema import engines as schema_engines
 
-    listed = schema()["properties"]["gitops"]["properties"]["engine"].get("enum", ["flux"])
-    return [engine for engine in listed if engine in ENGINE_RESOURCES]
+    return list(schema_engines())
 
 
 def k8s_version() -> str:
-    from generator.values.validate import schema
+    from generator.schema import schema
 
     versions = schema()["properties"].get("kubernetesVersion", {}).get("enum")
     return str(versions[-1]) if versions else FALLBACK_K8S_VERSION

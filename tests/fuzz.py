@@ -31,7 +31,8 @@ from generator.load import MAX_DEPTH, MAX_FILE_BYTES, MAX_STRING_CHARS, load_byt
 from generator.model import build_model
 from generator.output.write import apply_changes, plan_changes
 from generator.render import GENERATED_MARK, render
-from generator.values.validate import schema, validate
+from generator.schema import schema
+from generator.values.validate import validate
 from tests.error_catalogue import documented_codes
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,13 +14,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft7Validator
 
-from generator.cli import ENGINES, cli
+from generator.cli import cli
 from generator.errors import InvalidValues
-from generator.lint import CRD_SCHEMA_LOCATION, K8S_SCHEMA_LOCATION, kubernetes_versions
+from generator.lint import CRD_SCHEMA_LOCATION, K8S_SCHEMA_LOCATION
 from generator.load import load_bytes
 from generator.model import build_model
 from generator.render import render
-from generator.values.validate import schema, validate
+from generator.schema import engines as schema_engines
+from generator.schema import kubernetes_versions, schema
+from generator.values.validate import validate
 from tests.conftest import MINIMAL, ROOT
 
 # Strict CRD schemas generated from the pinned upstream API modules (make schemas; mk/crds.mk).
@@ -56,8 +58,10 @@ def crd_errors(obj: dict[str, Any]) -> list[str]:
     return [error.message for error in crd_validator(group, obj["kind"], version).iter_errors(obj)]
 
 
-def test_cli_engines_are_the_schema_enum() -> None:
-    assert list(ENGINES) == schema()["properties"]["gitops"]["properties"]["engine"]["enum"]
+def test_engines_are_the_schema_enum() -> None:
+    assert (
+        list(schema_engines()) == schema()["properties"]["gitops"]["properties"]["engine"]["enum"]
+    )
 
 
 def test_each_engine_renders_its_own_files() -> None:
@@ -281,7 +285,7 @@ def test_committed_trees_cover_every_engine() -> None:
             engines.add("kustomize")
         elif (tree / "helmrelease.yaml").exists():
             engines.add("flux")
-    assert engines == set(ENGINES)
+    assert engines == set(schema_engines())
 
 
 # kubeconform (`nfs-gitops kubeconform`) over the golden tree of every engine and entry point.

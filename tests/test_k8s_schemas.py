@@ -12,7 +12,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from devtools import k8s_schemas as ks
-from generator.lint import kubernetes_versions
+from generator.schema import kubernetes_versions
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".cache" / "schemas"

@@ -25,10 +25,10 @@ from generator.lint import (
     K8S_SCHEMA_LOCATION,
     Finding,
     Summary,
-    kubernetes_versions,
     messages,
     resource_files,
 )
+from generator.schema import kubernetes_versions
 
 ROOT = Path(__file__).resolve().parent.parent
 HOMELAB = ROOT / "output" / "homelab"

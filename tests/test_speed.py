@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 
 from generator import render as render_module
 from generator.errors import RenderError
+from generator.schema import resolve, schema
 from generator.schema.quick import KNOWN, accepts
-from generator.values.validate import _validator, schema
+from generator.values.validate import _validator
 from tests.conftest import ROOT
 
 HEAVY = ("jsonschema", "jinja2", "yaml")
@@ -119,8 +120,8 @@ json_values = st.recursive(
 def guided(draw: st.DrawFn, node: Any, depth: int = 0) -> Any:
     """A value shaped by the schema node most of the time, and anything at all otherwise."""
     root = schema()
-    if isinstance(node, dict) and "$ref" in node:
-        node = {**root["$defs"][node["$ref"].rsplit("/", 1)[1]], **node}
+    if isinstance(node, dict):
+        node = resolve(node, root)
     if not isinstance(node, dict) or depth > 6 or draw(st.integers(0, 9)) == 0:
         return draw(json_values)
     if "enum" in node:

@@ -18,12 +18,12 @@ from generator import __version__
 from generator.errors import DriftError, NfsGitopsError
 from generator.output.lock import DEFAULT_TIMEOUT
 from generator.report import chosen_format, format_option, report_error, report_ok
+from generator.schema import engines
 
 if TYPE_CHECKING:
     from generator.load import Document
     from generator.output.write import TreeChanges
 
-ENGINES = ("flux", "argocd", "kustomize")  # the schema's gitops.engine enum (a test checks)
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -84,7 +84,7 @@ def engine_options(command: F) -> F:
     )(command)
     return click.option(
         "--engine",
-        type=click.Choice(ENGINES),
+        type=click.Choice(engines()),
         default="flux",
         show_default=True,
         help="GitOps engine that delivers the tree.",
@@ -388,7 +388,7 @@ def _progress(items: list[T], label: str) -> AbstractContextManager[Iterable[T]]
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of values files (draft 2020-12)."""
-    from generator.values.validate import schema_text
+    from generator.schema import schema_text
 
     click.echo(schema_text(), nl=False)
 
@@ -396,7 +396,7 @@ def schema() -> None:
 @cli.command("kubernetes-versions")
 def kubernetes_versions() -> None:
     """Print the supported Kubernetes versions (values key kubernetesVersion), oldest first."""
-    from generator.lint import kubernetes_versions
+    from generator.schema import kubernetes_versions
 
     click.echo("\n".join(kubernetes_versions()))
 
@@ -444,12 +444,11 @@ def doctor(values: tuple[Path, ...], timeout: float) -> None:
 def _supported_versions(
     ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
 ) -> tuple[str, ...]:
-    from generator.lint import kubernetes_versions
+    from generator.schema import unsupported
 
-    unknown = [version for version in value if version not in kubernetes_versions()]
-    if unknown:
-        supported = ", ".join(kubernetes_versions())
-        raise click.BadParameter(f"{', '.join(unknown)} not supported; choose from {supported}")
+    why = unsupported(value)
+    if why:
+        raise click.BadParameter(why)
     return value
 
 

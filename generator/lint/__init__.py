@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from generator.errors import LintError, ToolMissing
-from generator.values.validate import schema
+from generator.schema import kubernetes_versions, unsupported
 
 # Where `make schemas` writes, from the repository root; lint looks for it in the working
 # folder and its parents, so it is found from anywhere inside a clone.
@@ -50,12 +50,6 @@ ONLINE_HINT = (
 )
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 BUILD = "kustomize build"
-
-
-def kubernetes_versions() -> list[str]:
-    """Supported Kubernetes minors, oldest first: the values schema's kubernetesVersion enum."""
-    versions: list[str] = schema()["properties"]["kubernetesVersion"]["enum"]
-    return versions
 
 
 def find_tool(name: str) -> str:
@@ -372,14 +366,10 @@ def lint_trees(
     locations: Sequence[str] = (),
 ) -> Report:
     """Lint every tree for every version (default: all supported); one combined report."""
-    supported = kubernetes_versions()
-    unknown = [v for v in versions if v not in supported]
-    if unknown:
-        raise LintError(
-            f"unsupported Kubernetes version {', '.join(unknown)}; "
-            f"supported: {', '.join(supported)}"
-        )
-    versions = list(versions) or supported
+    why = unsupported(versions)
+    if why:
+        raise LintError(f"Kubernetes version {why}")
+    versions = list(versions) or kubernetes_versions()
     kubeconform, kustomize = find_tool("kubeconform"), find_tool("kustomize")
     locations = list(locations) or default_schema_locations()
     check_schema_locations(locations)

@@ -12,7 +12,7 @@ from typing import Any
 
 from generator.checks import INSTALLER_NAME
 from generator.model.preflight import job_name
-from generator.values.validate import schema
+from generator.schema import resolve, schema
 
 CHART_NAME = "nfs-subdir-external-provisioner"
 # Name of the Flux Kustomization entry point (one per cluster, in that cluster's Flux).
@@ -21,11 +21,7 @@ FLUX_KUSTOMIZATION_NAME = "nfs-storage"
 
 def with_defaults(values: Any, node: dict[str, Any], defs: dict[str, Any]) -> Any:
     """Fill in every default the schema declares, recursively, without touching the input."""
-    if "$ref" in node:
-        node = {
-            **defs[node["$ref"].rsplit("/", 1)[-1]],
-            **{k: v for k, v in node.items() if k != "$ref"},
-        }
+    node = resolve(node, {"$defs": defs})
     if isinstance(values, dict) and "properties" in node:
         result = dict(values)
         for key, sub in node["properties"].items():

@@ -8,7 +8,7 @@ from typing import Any
 
 from generator.errors import OutputError
 from generator.render.yamlsafe import scalar
-from generator.values.validate import SCHEMA_FILE, schema
+from generator.schema import SCHEMA_PATH, schema
 
 # Optional keys shown commented out, with their defaults read from the schema:
 # (path, comment shown after the value).
@@ -31,7 +31,7 @@ def schema_default(path: tuple[str, ...]) -> Any:
 def schema_reference(target: Path) -> str:
     """How the modeline names the schema: a relative path to the package's schema file when both
     are under the current folder (a checkout of this repository), else the schema's $id."""
-    packaged = (Path(__file__).parent.parent / SCHEMA_FILE).resolve()
+    packaged = SCHEMA_PATH.resolve()
     here = Path.cwd().resolve()
     folder = target.parent.resolve()
     if packaged.is_relative_to(here) and folder.is_relative_to(here):

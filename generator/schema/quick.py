@@ -15,6 +15,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from generator.schema import resolve
+
 # Keywords that never make a document invalid.
 ANNOTATIONS = frozenset(
     {
@@ -79,15 +81,11 @@ def _same(option: Any, value: Any) -> bool:
     return bool(option == value)
 
 
-def _resolve(ref: str, root: Mapping[str, Any]) -> Any:
-    prefix = "#/$defs/"
-    name = ref[len(prefix) :]
-    if not ref.startswith(prefix) or "/" in name or "~" in name or "%" in name:
-        raise Unsupported(f"$ref {ref!r}")
-    defs = root.get("$defs")
-    if not isinstance(defs, dict) or name not in defs:
-        raise Unsupported(f"$ref {ref!r}")
-    return defs[name]
+def _resolve(ref: Any, root: Mapping[str, Any]) -> Any:
+    try:
+        return resolve({"$ref": ref}, dict(root))
+    except KeyError:
+        raise Unsupported(f"$ref {ref!r}") from None
 
 
 def _valid(schema: Any, instance: Any, root: Mapping[str, Any]) -> bool:

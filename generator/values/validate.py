@@ -5,30 +5,17 @@ from __future__ import annotations
 import difflib
 import json
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.checks import run_checks
 from generator.errors import InvalidValues, Problem
 from generator.load import Document
+from generator.schema import schema
 from generator.schema.quick import accepts
 
 if TYPE_CHECKING:
     from jsonschema import ValidationError
     from jsonschema.protocols import Validator
-
-SCHEMA_FILE = "values.schema.json"
-
-
-def schema_text() -> str:
-    # A plain read: importlib.resources costs more to import than the file costs to read.
-    return (Path(__file__).parent.parent / SCHEMA_FILE).read_text(encoding="utf-8")
-
-
-@cache
-def schema() -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(schema_text())
-    return loaded
 
 
 @cache

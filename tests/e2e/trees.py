@@ -16,10 +16,11 @@ from typing import Any
 
 import yaml
 
+from generator.schema import engines
+
 from .kubeapi import Obj
 
 REPO = Path(__file__).resolve().parents[2]
-ENGINES = ("flux", "argocd", "kustomize")
 NFS = {"server": "192.168.169.3", "path": "/data/K8s"}
 
 
@@ -40,7 +41,7 @@ def committed_ids() -> list[str]:
 
 def variant_values() -> dict[str, Obj]:
     variants: dict[str, Obj] = {}
-    for engine in ENGINES:
+    for engine in engines():
         gitops: Obj = {"engine": engine}
         if engine == "argocd":
             gitops |= {
