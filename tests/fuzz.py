@@ -29,8 +29,9 @@ from hypothesis import strategies as st
 from generator.errors import InvalidValues
 from generator.load import MAX_DEPTH, MAX_FILE_BYTES, MAX_STRING_CHARS, load_bytes
 from generator.model import build_model
+from generator.output.guard import tree_files
+from generator.output.header import GENERATED_MARK
 from generator.output.write import apply_changes, plan_changes
-from generator.render import GENERATED_MARK, render
 from generator.schema import schema
 from generator.values.validate import validate
 from tests.error_catalogue import documented_codes
@@ -96,7 +97,7 @@ def exercise(raw: bytes, *, out: Path | None = None) -> dict[str, str] | None:
         doc = load_bytes(raw, NAME)
         validate(doc)
         model = build_model(doc.data, doc.file)
-        files = render(model)
+        files = tree_files(model)
     except InvalidValues as exc:
         check_refusal(raw, exc)
         return None
@@ -155,7 +156,7 @@ def exercise_fleet(defaults: bytes, cluster: bytes, folder: Path) -> dict[str, s
     try:
         (doc,) = load_valid([Path("values/c.yaml")])
         model = build_model(doc.data, doc.file)
-        files = render(model)
+        files = tree_files(model)
     except InvalidValues as exc:
         check_refusal({FLEET_DEFAULTS: defaults, FLEET_CLUSTER: cluster}, exc)
         return None

@@ -140,7 +140,7 @@ def chart_inputs(values: dict[str, Any]) -> list[str]:
         *helm["nfs"].get("mountOptions", []),
         helm["storageClass"]["provisionerName"],
         helm["serviceAccount"]["name"],
-        model.names.release,
+        model.export.names.release,
         model.names.namespace,
     ]
 

@@ -10,8 +10,8 @@ from click.testing import CliRunner, Result
 
 from generator.cli import cli
 from generator.load import load_bytes
+from generator.output.header import GENERATED_MARK
 from generator.output.plan import load_valid
-from generator.render import GENERATED_MARK
 from generator.values.fleet import merge
 
 

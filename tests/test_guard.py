@@ -11,7 +11,8 @@ import yaml
 from click.testing import CliRunner, Result
 
 from generator.cli import cli
-from generator.output.guard import IMMUTABLE, RECREATE, immutable_changes
+from generator.engines import engine as engine_named
+from generator.output.guard import IMMUTABLE, immutable_changes
 
 BASE = "cluster: homelab\nnfs:\n  server: 192.168.169.3\n  path: /data/K8s\n"
 FORCE_FLUX = "kustomize.toolkit.fluxcd.io/force"
@@ -177,19 +178,19 @@ def test_recreate_is_one_shot_and_only_on_the_class(repo: Path, engine: str) -> 
     annotations = storage_classes(tree)["nfs-client"]["metadata"]["annotations"]
     assert annotations == {
         "storageclass.kubernetes.io/is-default-class": "true",
-        **RECREATE[engine],
+        **engine_named(engine).recreate,
     }
     if engine == "kustomize":
         assert "kubectl delete storageclass nfs-client" in forced.stderr
     others = [p for p in tree.iterdir() if p.name != "storageclass.yaml"]
-    for name, value in RECREATE[engine].items():
+    for name, value in engine_named(engine).recreate.items():
         assert not [p.name for p in others if name in p.read_text()], "on the class only"
         assert value in (tree / "storageclass.yaml").read_text()
 
     # CI checks the commit of that render: it is what the values render to, opted in.
     check = run("render", "--check", "values/homelab.yaml", "--output-dir", "output")
     assert check.exit_code == 0, check.output
-    if RECREATE[engine]:
+    if engine_named(engine).recreate:
         assert "carries the one-shot recreate mechanism" in check.stderr
 
     # The next render drops it: no opt-in stays behind.

@@ -7,11 +7,13 @@ from typing import Any
 import pytest
 import yaml
 
-from generator import render as render_module
 from generator.errors import RenderError
 from generator.load import load_bytes
 from generator.model import build_model
-from generator.render import GENERATED_MARK, render
+from generator.output.guard import tree_files
+from generator.output.header import GENERATED_MARK
+from generator.render import COMMON, plan, render
+from generator.render import env as render_env
 from generator.values.validate import validate
 from tests.conftest import MINIMAL
 
@@ -87,13 +89,14 @@ def test_flux_tree_holds_every_object() -> None:
 
 
 def test_every_file_starts_with_the_generated_header() -> None:
-    for text in rendered().values():
+    doc = load_bytes(MINIMAL.encode(), "values/homelab.yaml")
+    for text in tree_files(build_model(doc.data, doc.file)).values():
         assert text.startswith(f"{GENERATED_MARK} from values/homelab.yaml; DO NOT EDIT.\n")
 
 
 def test_header_cannot_be_broken_by_a_hostile_file_name() -> None:
     doc = load_bytes(MINIMAL.encode(), "values/evil\nkind: Secret.yaml")
-    files = render(build_model(doc.data, doc.file))
+    files = tree_files(build_model(doc.data, doc.file))
     first_line = files["storageclass.yaml"].splitlines()[0]
     assert first_line == f'{GENERATED_MARK} from "values/evil\\nkind: Secret.yaml"; DO NOT EDIT.'
     assert yaml.safe_load(files["storageclass.yaml"])["kind"] == "StorageClass"
@@ -322,24 +325,25 @@ def test_same_values_same_bytes() -> None:
 def test_template_errors_name_the_template_and_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name, template in render_module.COMMON_RESOURCES + render_module.ENGINE_RESOURCES["flux"]:
-        del name
-        (tmp_path / template).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / template).write_text("apiVersion: v1\nkind: X\nmetadata: {}\n")
-    for _, template in [render_module.HELM_VALUES, *render_module.ENGINE_SUPPORT["flux"]]:
-        (tmp_path / template).write_text("a: 1\n")
-    (tmp_path / "storageclass.yaml.j2").write_text("apiVersion: v1\nkind: X\nname: {{ v.nope }}\n")
-    monkeypatch.setattr(render_module, "template_dir", lambda: tmp_path)
-    render_module.environment.cache_clear()
+    doc = load_bytes(MINIMAL.encode(), "values/homelab.yaml")
+    resources, support, entrypoints = plan(build_model(doc.data, doc.file))
+    for each in [*COMMON, *resources, *support, *entrypoints]:
+        (tmp_path / each.template).parent.mkdir(parents=True, exist_ok=True)
+        body = "apiVersion: v1\nkind: X\nmetadata: {}\n" if each in resources else "a: 1\n"
+        (tmp_path / each.template).write_text(body)
+    template = "drivers/nfs-subdir-external-provisioner/storageclass.yaml.j2"
+    (tmp_path / template).write_text("apiVersion: v1\nkind: X\nname: {{ v.nope }}\n")
+    monkeypatch.setattr(render_env, "template_dir", lambda: tmp_path)
+    render_env.environment.cache_clear()
     try:
-        with pytest.raises(RenderError, match=r"template storageclass.yaml.j2:3: .*nope"):
+        with pytest.raises(RenderError, match=rf"template {template}:3: .*nope"):
             rendered()
         # A structured value interpolated without the block filter is refused, not dumped.
-        (tmp_path / "storageclass.yaml.j2").write_text("a: {{ v.nfs }}\n")
+        (tmp_path / template).write_text("a: {{ v.nfs }}\n")
         with pytest.raises(RenderError, match=r"storageclass\.yaml\.j2:1: not a YAML scalar"):
             rendered()
     finally:
-        render_module.environment.cache_clear()
+        render_env.environment.cache_clear()
 
 
 def test_preflight_job_is_least_privilege_and_on_by_default() -> None:

@@ -17,8 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import render as render_module
 from generator.errors import RenderError
+from generator.render import env as render_env
+from generator.render import parse as render_parse
 from generator.schema import resolve, schema
 from generator.schema.quick import KNOWN, accepts
 from generator.values.validate import _validator
@@ -198,29 +199,27 @@ def test_quickschema_never_says_yes_to_what_it_does_not_know() -> None:
 
 def test_a_text_is_parsed_back_once_whatever_its_header(monkeypatch: pytest.MonkeyPatch) -> None:
     parsed: list[str] = []
-    real = render_module._check_parsed
+    real = render_parse._check_parsed
 
     def counting(name: str, text: str, *, is_resource: bool) -> None:
         parsed.append(text)
         real(name, text, is_resource=is_resource)
 
-    monkeypatch.setattr(render_module, "_check_parsed", counting)
-    monkeypatch.setattr(render_module, "_PARSED_OK", set())
+    monkeypatch.setattr(render_parse, "_check_parsed", counting)
+    monkeypatch.setattr(render_parse, "_PARSED_OK", set())
     body = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n"
-    for source in ("values/a.yaml", "values/b.yaml"):
-        head = render_module.header(source)
-        render_module._parse_back("namespace.yaml", body, is_resource=True, head=head)
+    for _ in range(2):
+        render_parse.parse_back("namespace.yaml", body, is_resource=True)
     assert len(parsed) == 1
-    # A header that is not one comment line is never trusted to leave the body alone.
-    render_module._parse_back("namespace.yaml", body, is_resource=True, head="a: 1\n")
+    # The same text as a non-resource is a different question: parsed again.
+    render_parse.parse_back("namespace.yaml", body, is_resource=False)
     assert len(parsed) == 2
 
 
 def test_a_parse_error_counts_the_header_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(render_module, "_PARSED_OK", set())
-    head = render_module.header("values/a.yaml")
+    monkeypatch.setattr(render_parse, "_PARSED_OK", set())
     with pytest.raises(RenderError, match="line 4"):
-        render_module._parse_back("x.yaml", "a: 1\nb: [\n", is_resource=False, head=head)
+        render_parse.parse_back("x.yaml", "a: 1\nb: [\n", is_resource=False)
 
 
 # --- compiled templates cached like .pyc files ---------------------------------------------
@@ -281,10 +280,10 @@ def test_the_cache_key_changes_with_what_the_compiled_code_depends_on() -> None:
 
     from generator.render.templatecache import key
 
-    base = render_module.environment()
+    base = render_env.environment()
     other = base.overlay(trim_blocks=False)
     assert key(base) != key(other)
-    assert key(base) == key(render_module.environment())
+    assert key(base) == key(render_env.environment())
     assert len({key(base), key(jinja2.Environment())}) == 2
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from generator.errors import OutputError
+from generator.output.header import GENERATED_MARK
 from generator.output.write import apply_changes, plan_changes, tree_path, unified_diff
-from generator.render import GENERATED_MARK
 
 HEAD = f"{GENERATED_MARK} from v.yaml; DO NOT EDIT.\n"
 

@@ -241,8 +241,8 @@ def default_class_notes(docs: Iterable[Document]) -> list[str]:
         model = build_model(doc.data, doc.file)
         if model.values["storageClass"]["default"]:
             notes.append(
-                f"note: {model.names.cluster}: {model.names.storage_class} becomes the default "
-                "StorageClass; remove the default annotation from any other class (k3s "
+                f"note: {model.names.cluster}: {model.export.names.storage_class} becomes the "
+                "default StorageClass; remove the default annotation from any other class (k3s "
                 'local-path, a cloud\'s default): README, "Another default class"'
             )
     return notes

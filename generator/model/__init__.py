@@ -1,7 +1,9 @@
 """The render model: values with the schema's defaults applied and every derived name computed once.
 
 Templates read names only from here, so the StorageClass, the chart values and the RBAC can never
-disagree about the provisioner name, the ServiceAccount or a namespace.
+disagree about the provisioner name, the ServiceAccount or a namespace. A cluster's storage is a
+list of exports, each served by its driver (one export today, from `nfs`, `storageClass` and
+`driver`); cluster-wide names are on the model, each export's names on the export.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.checks import INSTALLER_NAME
+from generator.drivers import Driver, ExportNames, driver
+from generator.engines import Engine, engine
 from generator.model.preflight import job_name
 from generator.schema import resolve, schema
 
-CHART_NAME = "nfs-subdir-external-provisioner"
 # Name of the Flux Kustomization entry point (one per cluster, in that cluster's Flux).
 FLUX_KUSTOMIZATION_NAME = "nfs-storage"
 
@@ -37,31 +40,37 @@ def with_defaults(values: Any, node: dict[str, Any], defs: dict[str, Any]) -> An
 
 @dataclass(frozen=True)
 class Names:
-    """Every name more than one object refers to."""
+    """Every cluster-wide name more than one object refers to."""
 
     cluster: str
     namespace: str
     installer_namespace: str
-    release: str
-    provisioner: str
-    service_account: str
-    cluster_role: str
-    cluster_role_binding: str
-    leader_role: str
-    helm_repository: str
-    values_configmap: str
     installer: str
-    storage_class: str
     application: str
     flux_kustomization: str
     preflight_job: str
 
 
 @dataclass(frozen=True)
+class Export:
+    """One NFS export of the cluster and the driver that serves it."""
+
+    driver: Driver
+    names: ExportNames
+
+
+@dataclass(frozen=True)
 class Model:
     values: dict[str, Any]
     names: Names
+    exports: tuple[Export, ...]
+    engine: Engine
     source: str
+
+    @property
+    def export(self) -> Export:
+        """The cluster's export: one per cluster until `exports:` (several) is supported."""
+        return self.exports[0]
 
     @property
     def shared_namespace(self) -> bool:
@@ -124,27 +133,16 @@ def build_model(values: dict[str, Any], source: str) -> Model:
     full_schema = schema()
     full: dict[str, Any] = with_defaults(values, full_schema, full_schema["$defs"])
     full["gitops"]["path"] = gitops_path(full)  # with_defaults copied every mapping: ours
-    release = full["chart"]["releaseName"]
-    # Same rule as the chart: the release is the fullname when it contains the chart name.
-    fullname = release if CHART_NAME in release else f"{release}-{CHART_NAME}"[:63].rstrip("-")
-    provisioner = full["storageClass"]["provisionerName"] or f"cluster.local/{fullname}"
+    served_by = driver(full["driver"])
     names = Names(
         cluster=full["cluster"],
         namespace=full["namespace"],
         installer_namespace=full["nodeInstaller"]["namespace"],
-        release=release,
-        provisioner=provisioner,
-        service_account=release,
-        cluster_role=f"{release}-runner",
-        cluster_role_binding=f"run-{release}",
-        leader_role=f"leader-locking-{release}",
-        helm_repository=CHART_NAME,
-        values_configmap=f"{release}-values",
         installer=INSTALLER_NAME,
-        storage_class=full["storageClass"]["name"],
         # One Argo CD may serve a whole fleet: its Applications carry the cluster name.
         application=f"{full['cluster']}-nfs-storage",
         flux_kustomization=FLUX_KUSTOMIZATION_NAME,
         preflight_job=job_name(full),
     )
-    return Model(values=full, names=names, source=source)
+    exports = (Export(served_by, served_by.names(full)),)
+    return Model(full, names, exports, engine(full["gitops"]["engine"]), source)

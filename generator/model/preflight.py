@@ -12,13 +12,13 @@ import json
 from functools import cache
 from typing import Any
 
-TEMPLATE = "preflight.yaml.j2"
+TEMPLATE = "common/preflight.yaml.j2"
 JOB_PREFIX = "nfs-preflight-"
 
 
 @cache
 def _template_bytes() -> bytes:
-    from generator.render import template_dir
+    from generator.treefile import template_dir
 
     return (template_dir() / TEMPLATE).read_bytes()
 

@@ -31,7 +31,9 @@ from generator.checks import is_dns1123_subdomain
 from generator.errors import InvalidValues, Problem
 from generator.load import Document, JsonPath
 from generator.model import Model
-from generator.render import CLASS_FILE, RETAINED_PREFIX, is_generated_text, render, retained_file
+from generator.output.header import is_generated_text, stamped
+from generator.render import CLASS_FILE, RETAINED_PREFIX, retained_file
+from generator.render import render as render_bodies
 
 IMMUTABLE = ("provisioner", "parameters", "reclaimPolicy", "volumeBindingMode")
 # What the API server stores for a field left out, so leaving out a default is no change.
@@ -41,20 +43,8 @@ API_DEFAULTS: dict[str, Any] = {
     "volumeBindingMode": "Immediate",
     "mountOptions": [],
 }
-# The per-object delete-and-re-create mechanism of each engine (reference: gitops-conventions).
-# Flux kustomize-controller: recreate when the apply hits an immutable field. Argo CD: Replace
-# alone is still an update; with Force it deletes and creates. Plain kustomize has none.
-RECREATE: dict[str, dict[str, str]] = {
-    "flux": {"kustomize.toolkit.fluxcd.io/force": "enabled"},
-    "argocd": {"argocd.argoproj.io/sync-options": "Force=true,Replace=true"},
-    "kustomize": {},
-}
-# Where each class field comes from in the values.
-PARAMETER_KEYS: dict[str, JsonPath] = {
-    "archiveOnDelete": ("storageClass", "archiveOnDelete"),
-    "onDelete": ("storageClass", "onDelete"),
-    "pathPattern": ("storageClass", "pathPattern"),
-}
+# Where each class field other than a parameter comes from in the values (parameters: the
+# driver's class_parameters).
 FIELD_KEYS: dict[str, JsonPath] = {
     "reclaimPolicy": ("storageClass", "reclaimPolicy"),
     "volumeBindingMode": ("storageClass", "volumeBindingMode"),
@@ -187,12 +177,17 @@ def immutable_changes(
     return changes
 
 
+def tree_files(model: Model, **options: Any) -> dict[str, str]:
+    """The tree's files as written: rendered, each with the generated header."""
+    return stamped(render_bodies(model, **options), model.source)
+
+
 def guarded_render(doc: Document, model: Model, tree: Path, options: Options) -> Guarded:
     """Render the tree of doc, refusing what the cluster would refuse (InvalidValues)."""
     disk = read_disk(tree)
-    name = model.names.storage_class
+    name = model.export.names.storage_class
     retained = {key: obj for key, obj in disk.retained.items() if key != name}
-    files = render(model, retained=_views(retained))
+    files = tree_files(model, retained=_views(retained))
     problems = _export_problems(doc, model, disk, files, options)
     notes: list[str] = []
     if disk.class_text is not None and files[CLASS_FILE] != disk.class_text:
@@ -218,7 +213,7 @@ def _check_classes(
     files: dict[str, str],
 ) -> tuple[dict[str, str], list[str], list[Problem]]:
     engine = model.values["gitops"]["engine"]
-    name = model.names.storage_class
+    name = model.export.names.storage_class
     notes: list[str] = []
     problems: list[Problem] = []
     current = disk.current()
@@ -232,7 +227,7 @@ def _check_classes(
         )
     kept = _views(retained)
     if renamed:
-        files = render(model, retained=kept)
+        files = tree_files(model, retained=kept)
     before = current.get(name) or disk.retained.get(name)
     if before is None:
         return files, notes, problems
@@ -248,11 +243,11 @@ def _check_classes(
     if changes and not options.allow_recreate:
         problems += [_class_problem(doc, model, tree, *change) for change in changes]
     elif changes:
-        files = render(model, retained=kept, recreate=RECREATE[engine])
+        files = tree_files(model, retained=kept, recreate=model.engine.recreate)
         notes.append(_recreate_note(tree, name, engine, changes))
-    elif options.check and RECREATE[engine]:
+    elif options.check and model.engine.recreate:
         # The commit of an --allow-recreate render is what CI checks: accept it as rendered.
-        forced = render(model, retained=kept, recreate=RECREATE[engine])
+        forced = tree_files(model, retained=kept, recreate=model.engine.recreate)
         if forced[CLASS_FILE] == disk.class_text:
             files = forced
             notes.append(
@@ -271,7 +266,9 @@ def _values_path(model: Model, class_field: str) -> JsonPath:
         pinned = model.values["storageClass"]["provisionerName"] is not None
         return ("storageClass", "provisionerName") if pinned else ("chart", "releaseName")
     if class_field.startswith("parameters."):
-        return PARAMETER_KEYS.get(class_field.partition(".")[2], ("storageClass",))
+        return model.export.driver.class_parameters.get(
+            class_field.partition(".")[2], ("storageClass",)
+        )
     return FIELD_KEYS[class_field]
 
 
@@ -295,7 +292,7 @@ def _recreate_way(engine: str, name: str) -> str:
 def _class_problem(
     doc: Document, model: Model, tree: Path, class_field: str, old: Any, new: Any
 ) -> Problem:
-    name = model.names.storage_class
+    name = model.export.names.storage_class
     message = (
         f"StorageClass {name} ({tree / CLASS_FILE}): {class_field} {_shown(old)} -> {_shown(new)} "
         "is an update Kubernetes refuses (422: the field is immutable), so every sync would "
@@ -335,7 +332,7 @@ def _export_problems(
         "provisioner deletes or archives a volume's directory on the export it is configured "
         "with: deleting an old claim would remove or archive the same-named directory on the "
         "NEW export. First set persistentVolumeReclaimPolicy: Retain on the existing volumes of "
-        f"class {model.names.storage_class} (kubectl patch pv NAME -p "
+        f"class {model.export.names.storage_class} (kubectl patch pv NAME -p "
         '\'{"spec":{"persistentVolumeReclaimPolicy":"Retain"}}\'), or copy their data to the '
         "new export under the same directory names; then render with --allow-export-change"
     )

@@ -14,9 +14,10 @@ from pathlib import Path
 
 from generator.errors import InvalidValues
 from generator.load import Document, load_file
+from generator.output.header import header_source
 from generator.output.layout import repository_root, values_file_named
 from generator.output.write import TreeChanges, plan_changes
-from generator.render import RETAINED_PREFIX, header_source
+from generator.render import RETAINED_PREFIX
 from generator.values.fleet import orphan_trees
 
 

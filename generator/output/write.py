@@ -18,7 +18,7 @@ from pathlib import Path
 
 from generator.errors import OutputError
 from generator.fsinfo import Kind, kind_of
-from generator.render import GENERATED_MARK
+from generator.output.header import GENERATED_MARK
 
 # write_atomic's temp files: .NAME.nfs-gitops-<8 random characters>.tmp. The marker keeps a
 # hand-made `.helm-values.20240101.tmp` from ever looking like one of ours.

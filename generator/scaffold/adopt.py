@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.drivers.nfs_subdir import DRIVER
 from generator.errors import InvalidValues, Problem
 from generator.load import Document, JsonPath, format_path, load_bytes
-from generator.model import CHART_NAME, build_model
+from generator.model import build_model
 from generator.render.yamlsafe import block, scalar
 from generator.scaffold.runbook import Takeover
 
@@ -62,7 +63,7 @@ HARMLESS: dict[HelmPath, Callable[[Any], bool]] = {
 }
 # Read by the chart only for the root PV/PVC it makes when nfs.mountOptions is set.
 ROOT_VOLUME_DEFAULTS: dict[HelmPath, Any] = {
-    ("nfs", "volumeName"): f"{CHART_NAME}-root",
+    ("nfs", "volumeName"): f"{DRIVER.chart}-root",
     ("nfs", "reclaimPolicy"): "Retain",
     ("storageClass", "accessModes"): "ReadWriteOnce",
 }
@@ -140,8 +141,8 @@ def chart_fullname(release: str, helm: dict[str, Any]) -> str:
     override = helm.get("fullnameOverride")
     if isinstance(override, str) and override:
         return override[:63].rstrip("-")
-    name = helm.get("nameOverride") or CHART_NAME
-    name = name if isinstance(name, str) else CHART_NAME
+    name = helm.get("nameOverride") or DRIVER.chart
+    name = name if isinstance(name, str) else DRIVER.chart
     full = release if name in release else f"{release}-{name}"
     return full[:63].rstrip("-")
 
@@ -441,14 +442,14 @@ def adopt(request: Request, schema_ref: str) -> Result:
         model = build_model(validate_new(text.encode("utf-8"), request.target).data, name)
     except InvalidValues as exc:
         raise InvalidValues(relocate(exc.problems, adoption, doc)) from None
-    names = model.names
+    names, export = model.names, model.export.names
     manual = adoption.manual_names
     tree = {
-        "StorageClass": names.storage_class,
-        "ClusterRole": names.cluster_role,
-        "ClusterRoleBinding": names.cluster_role_binding,
+        "StorageClass": export.storage_class,
+        "ClusterRole": export.cluster_role,
+        "ClusterRoleBinding": export.cluster_role_binding,
     }
-    shared = {"StorageClass": names.storage_class}
+    shared = {"StorageClass": export.storage_class}
     if _get(doc.data, ("rbac", "create")) is not False:
         for kind in ("ClusterRole", "ClusterRoleBinding"):
             if manual[kind] == tree[kind]:
@@ -462,7 +463,7 @@ def adopt(request: Request, schema_ref: str) -> Result:
         values_file=display_name(request.target),
         output_dir="output",
         tree_namespace=names.namespace,
-        provisioner=names.provisioner,
+        provisioner=export.provisioner,
         chart_repository=model.values["chart"]["repository"],
         chart_version=model.values["chart"]["version"],
         application=names.application,

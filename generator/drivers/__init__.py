@@ -1,0 +1,75 @@
+"""Provisioners ("drivers"): a Driver object per provisioner, one module each in this package.
+
+A driver serves one NFS export of a cluster: it names the chart that installs it, the files it
+adds to the tree (RBAC, its StorageClass, the chart's values), the values keys that configure it
+and every name its objects share. The schema's `driver` enum is the list; a new driver is a
+module here (found by its DRIVER), its templates (templates/drivers/<name>/) and the enum entry.
+"""
+
+from __future__ import annotations
+
+import pkgutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import import_module
+from typing import Any
+
+from generator.treefile import TreeFile
+
+JsonPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class ExportNames:
+    """Every name more than one object of one export refers to."""
+
+    release: str
+    provisioner: str
+    service_account: str
+    cluster_role: str
+    cluster_role_binding: str
+    leader_role: str
+    helm_repository: str
+    values_configmap: str
+    storage_class: str
+
+
+@dataclass(frozen=True)
+class Driver:
+    """What a provisioner adds to a tree; subclasses compute the names of one export.
+
+    chart: the chart's name in its repository (chart.repository and chart.version default in
+    the schema). resources: kustomization resources; support: files that are not objects (the
+    chart's values). keys: the values keys that configure this driver. class_parameters: each
+    StorageClass parameter it renders -> the values key it comes from (located problems).
+    """
+
+    name: str
+    chart: str
+    resources: tuple[TreeFile, ...]
+    support: tuple[TreeFile, ...]
+    keys: tuple[JsonPath, ...]
+    class_parameters: Mapping[str, JsonPath]
+
+    def template(self, name: str) -> str:
+        return f"drivers/{self.name}/{name}"
+
+    def names(self, values: dict[str, Any]) -> ExportNames:
+        raise NotImplementedError(f"driver {self.name} does not name its objects")
+
+
+@cache
+def registry() -> dict[str, Driver]:
+    """Every driver module's DRIVER by name."""
+    found: dict[str, Driver] = {}
+    for module in pkgutil.iter_modules(__path__):
+        driver = getattr(import_module(f"{__name__}.{module.name}"), "DRIVER", None)
+        if isinstance(driver, Driver):
+            found[driver.name] = driver
+    return found
+
+
+def driver(name: str) -> Driver:
+    """The Driver of a `driver` value (one the schema accepted)."""
+    return registry()[name]

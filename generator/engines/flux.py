@@ -1,0 +1,28 @@
+"""Flux: a HelmRepository and a HelmRelease install the chart; a Flux Kustomization may apply
+the tree (gitops.flux.kustomization)."""
+
+from __future__ import annotations
+
+from generator.engines import Engine, template
+from generator.treefile import TreeFile
+
+ENGINE = Engine(
+    name="flux",
+    resources=(
+        TreeFile("helmrepository.yaml", template("flux", "helmrepository.yaml.j2"), rank=60),
+        TreeFile("helmrelease.yaml", template("flux", "helmrelease.yaml.j2"), rank=61),
+    ),
+    support=(
+        TreeFile("kustomizeconfig.yaml", template("flux", "kustomizeconfig.yaml.j2")),
+        TreeFile("kustomization.yaml", template("flux", "kustomization.yaml.j2")),
+    ),
+    entrypoints=(
+        TreeFile(
+            "flux-kustomization.yaml",
+            template("flux", "flux-kustomization.yaml.j2"),
+            switch=("gitops", "flux", "kustomization"),
+        ),
+    ),
+    # kustomize-controller re-creates an object when the apply hits an immutable field.
+    recreate={"kustomize.toolkit.fluxcd.io/force": "enabled"},
+)
