@@ -49,4 +49,4 @@ def _check_parsed(name: str, text: str, *, is_resource: bool) -> None:
 def _next_line(mark: Any) -> Any:
     if mark is None:
         return None
-    return yaml.Mark(mark.name, mark.index, mark.line + 1, mark.column, None, None)
+    return yaml.Mark(mark.name, mark.index, mark.line + 1, mark.column, None, 0)
