@@ -61,6 +61,11 @@ class OutputError(NfsGitopsError):
     code = "output"
 
 
+def os_error(exc: OSError, doing: str, path: object, *, code: str) -> OutputError:
+    """The OutputError for an OS error while doing something to path ("cannot read X: why")."""
+    return OutputError(f"{doing} {path}: {exc.strerror}", code=code, path=str(path))
+
+
 class RenderError(NfsGitopsError):
     """A template failed; a bug in nfs-gitops, reported with template file and line."""
 

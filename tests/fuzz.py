@@ -29,9 +29,10 @@ from hypothesis import strategies as st
 from generator.errors import InvalidValues
 from generator.load import MAX_DEPTH, MAX_FILE_BYTES, MAX_STRING_CHARS, load_bytes
 from generator.model import build_model
+from generator.output.changes import plan_changes
 from generator.output.guard import tree_files
 from generator.output.header import GENERATED_MARK
-from generator.output.write import apply_changes, plan_changes
+from generator.output.write import apply_changes
 from generator.schema import schema
 from generator.values.validate import validate
 from tests.error_catalogue import documented_codes
@@ -145,7 +146,7 @@ FLEET_CLUSTER = "values/c.yaml"
 
 def exercise_fleet(defaults: bytes, cluster: bytes, folder: Path) -> dict[str, str] | None:
     """A cluster file merged over shared defaults, through the fleet loader (pipeline)."""
-    from generator.output.plan import load_valid
+    from generator.values.fleet import load_valid
 
     values = folder / "values"
     values.mkdir(exist_ok=True)

@@ -1,4 +1,4 @@
-"""Refresh the golden trees: `make golden` (run from the repository root).
+"""Refresh the golden trees: `make golden`, through the real command line (`render --prune`).
 
 Each case renders into its own expected/, so the headers name `values.yaml`, relative to the
 case folder (the parent of the output folder, as in the repository's values/ and output/).
@@ -8,21 +8,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.output.plan import plan
-from generator.output.write import apply_changes
+from click.testing import CliRunner
 
-GOLDEN = Path("tests/golden")
+from generator.cli import cli
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
 def cases() -> list[Path]:
     return sorted(path for path in GOLDEN.iterdir() if (path / "values.yaml").is_file())
 
 
+def render(values: Path, output_dir: Path) -> str:
+    """`nfs-gitops render --prune VALUES --output-dir OUTPUT_DIR -v`; its stderr, or an
+    AssertionError naming the exit code and the output when it fails."""
+    args = ["render", "--prune", "-v", str(values), "--output-dir", str(output_dir)]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0, f"exit {result.exit_code}: {result.output}"
+    return result.stderr
+
+
 def main() -> None:
     for case in cases():
-        for tree in plan([case / "values.yaml"], case / "expected"):
-            apply_changes(tree)
-            print(f"{tree.tree}: {len(tree.write)} written, {len(tree.remove)} removed")
+        print(render(case / "values.yaml", case / "expected"), end="")
 
 
 if __name__ == "__main__":

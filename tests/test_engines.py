@@ -293,6 +293,7 @@ GOLDEN_TREES = sorted(
     tree
     for case in ("argocd-minimal", "argocd-full", "kustomize-minimal", "flux-entrypoint")
     for tree in (ROOT / "tests" / "golden" / case / "expected").iterdir()
+    if tree.is_dir()
 )
 
 

@@ -11,8 +11,8 @@ from click.testing import CliRunner, Result
 from generator.cli import cli
 from generator.load import load_bytes
 from generator.output.header import GENERATED_MARK
-from generator.output.plan import load_valid
-from generator.values.fleet import merge
+from generator.values.fleet import load_valid
+from generator.values.merge import merge
 
 
 def run(*args: str) -> Result:

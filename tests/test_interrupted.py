@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+import generator.output.changes
 import generator.output.write
 from generator.cli import cli
 from generator.errors import OutputError
@@ -204,7 +205,7 @@ def test_render_killed_mid_write_converges(
     )
     assert killed.returncode == -9
     half = snapshot(tree)
-    temps = [name for name in half if generator.output.write.TEMP_FILE.match(name)]
+    temps = [name for name in half if generator.output.changes.TEMP_FILE.match(name)]
     assert len(temps) == 1, half.keys()
     for name, text in half.items():
         if name not in temps:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-import generator.output.write
+import generator.output.changes
 from generator.cli import cli
 from generator.output.lock import LOCK_NAME, output_lock
 from tests.conftest import MINIMAL, ROOT
@@ -351,10 +351,10 @@ def test_lock_file_is_ignored_by_render_and_check(values_file: Path) -> None:
 def test_write_module_keeps_temp_files_recognisable() -> None:
     """Interrupted renders are cleaned up by name: mkstemp's names must match TEMP_FILE."""
     with tempfile.TemporaryDirectory() as scratch:
-        prefix = f".storageclass.yaml.{generator.output.write.TEMP_MARK}"
+        prefix = f".storageclass.yaml.{generator.output.changes.TEMP_MARK}"
         fd, name = tempfile.mkstemp(dir=scratch, prefix=prefix, suffix=".tmp")
         os.close(fd)
-        assert generator.output.write.TEMP_FILE.match(Path(name).name)
+        assert generator.output.changes.TEMP_FILE.match(Path(name).name)
 
 
 # -- the lock file stays out of Git in any repository -----------------------------------------

@@ -94,7 +94,7 @@ def values_documents() -> list[Path]:
 
 @pytest.mark.parametrize("path", values_documents(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_quickschema_accepts_every_valid_values_file(path: Path) -> None:
-    from generator.output.plan import load_valid
+    from generator.values.fleet import load_valid
 
     (doc,) = load_valid([path])  # merged over the _defaults.yaml beside it, if any
     assert not list(_validator().iter_errors(doc.data))
@@ -291,7 +291,7 @@ def test_bench_fleet_values_are_valid(tmp_path: Path) -> None:
     """make bench renders this fleet; it must stay valid as the schema grows."""
     from bench.fleet import write_fleet
     from bench.run import engines
-    from generator.output.plan import load_valid
+    from generator.values.fleet import load_valid
 
     paths = write_fleet(tmp_path, 24, engines())
     docs = load_valid(paths)

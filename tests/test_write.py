@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 
 from generator.errors import OutputError
+from generator.output.changes import plan_changes, tree_path, unified_diff
 from generator.output.header import GENERATED_MARK
-from generator.output.write import apply_changes, plan_changes, tree_path, unified_diff
+from generator.output.write import apply_changes
 
 HEAD = f"{GENERATED_MARK} from v.yaml; DO NOT EDIT.\n"
 

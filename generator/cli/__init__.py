@@ -22,7 +22,7 @@ from generator.schema import engines
 
 if TYPE_CHECKING:
     from generator.load import Document
-    from generator.output.write import TreeChanges
+    from generator.output.changes import TreeChanges
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -113,8 +113,8 @@ def init(
 
     The file is validated (over the _defaults.yaml beside it, if any) before it is written.
     """
-    from generator.output.plan import validate_new
     from generator.scaffold.init import schema_reference, values_text, write_new
+    from generator.values.fleet import validate_new
 
     if engine == "argocd" and not repo_url:
         raise click.UsageError("--engine argocd needs --repo-url (where Argo CD reads output/)")
@@ -223,7 +223,7 @@ def adopt(
 @format_option
 def validate(values: tuple[Path, ...]) -> None:
     """Check values files against the schema and the semantic rules; report every problem."""
-    from generator.output.plan import load_valid
+    from generator.values.fleet import load_valid
 
     docs = load_valid(values)
     click.echo(f"{len(docs)} values file(s) valid", err=True)
@@ -309,11 +309,13 @@ def render(
     A change Kubernetes would refuse (an immutable StorageClass field) or one that puts volumes
     at risk (a moved NFS export) is refused, nothing written, unless opted in for this render.
     """
+    from generator.output.changes import stale_files, unified_diff
     from generator.output.guard import Options
     from generator.output.lock import output_lock
-    from generator.output.plan import load_valid, plan_trees
+    from generator.output.plan import plan_trees
     from generator.output.prune import plan_orphans
-    from generator.output.write import apply_changes, stale_files, unified_diff
+    from generator.output.write import apply_changes
+    from generator.values.fleet import load_valid
 
     docs = load_valid(values)  # refuse bad values before OUTPUT_DIR is created or locked
     options = Options(allow_recreate, allow_export_change, check)
@@ -428,7 +430,7 @@ def doctor(values: tuple[Path, ...], timeout: float) -> None:
     """
     from generator.doctor import report as doctor_report
     from generator.doctor.probe import FAIL, diagnose, export_of, nfs_client
-    from generator.output.plan import load_valid
+    from generator.values.fleet import load_valid
 
     docs = load_valid(values)
     nfs_client()  # say how to install the extra before anything else

@@ -17,6 +17,7 @@ from generator.drivers import Driver, ExportNames, driver
 from generator.engines import Engine, engine
 from generator.model.preflight import job_name
 from generator.schema import resolve, schema
+from generator.values.fleet import gitops_path
 
 # Name of the Flux Kustomization entry point (one per cluster, in that cluster's Flux).
 FLUX_KUSTOMIZATION_NAME = "nfs-storage"
@@ -121,12 +122,6 @@ def moved(repository: str, registry: str | None) -> str:
     else:
         path = repository if slash else f"library/{repository}"
     return f"{registry.rstrip('/')}/{path}"
-
-
-def gitops_path(values: dict[str, Any]) -> str:
-    """Path of the cluster's tree in Git: gitops.path, else output/<cluster>."""
-    path = (values.get("gitops") or {}).get("path")
-    return path if isinstance(path, str) else f"output/{values['cluster']}"
 
 
 def build_model(values: dict[str, Any], source: str) -> Model:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from generator.errors import OutputError
+from generator.errors import OutputError, os_error
 
 LOCK_NAME = ".nfs-gitops.lock"
 GITIGNORE = ".gitignore"
@@ -69,11 +69,7 @@ def _open_for_writing(output_dir: Path, path: Path) -> int:
             f"{output_dir} exists and is not a folder", code="output-not-dir", path=str(output_dir)
         ) from None
     except OSError as exc:
-        raise OutputError(
-            f"cannot create {output_dir}: {exc.strerror}",
-            code="output-unwritable",
-            path=str(output_dir),
-        ) from None
+        raise os_error(exc, "cannot create", output_dir, code="output-unwritable") from None
     try:
         flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
         return os.open(path, flags, 0o644)
@@ -81,11 +77,7 @@ def _open_for_writing(output_dir: Path, path: Path) -> int:
         if exc.errno == errno.ELOOP:
             message = f"{path} is a symbolic link; refusing to use it as the lock"
             raise OutputError(message, code="output-symlink", path=str(path)) from None
-        raise OutputError(
-            f"cannot write in {output_dir}: {exc.strerror}",
-            code="output-unwritable",
-            path=str(output_dir),
-        ) from None
+        raise os_error(exc, "cannot write in", output_dir, code="output-unwritable") from None
 
 
 def ignore_lock_file(output_dir: Path) -> None:
@@ -115,9 +107,7 @@ def _acquire(fd: int, path: Path, timeout: float, mode: int) -> None:
         except BlockingIOError:
             pass
         except OSError as exc:
-            raise OutputError(
-                f"cannot lock {path}: {exc.strerror}", code="output-unwritable", path=str(path)
-            ) from None
+            raise os_error(exc, "cannot lock", path, code="output-unwritable") from None
         if time.monotonic() >= deadline:
             raise OutputError(
                 f"another nfs-gitops render holds {path}; gave up after {timeout:g}s "

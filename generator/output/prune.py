@@ -12,13 +12,30 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from generator.errors import InvalidValues
+from generator.errors import InvalidValues, os_error
+from generator.fsinfo import kind_of
 from generator.load import Document, load_file
+from generator.output.changes import TreeChanges, plan_changes
 from generator.output.header import header_source
 from generator.output.layout import repository_root, values_file_named
-from generator.output.write import TreeChanges, plan_changes
 from generator.render import RETAINED_PREFIX
-from generator.values.fleet import orphan_trees
+
+
+def orphan_trees(output_dir: Path, clusters: set[str]) -> list[Path]:
+    """Folders of output_dir that no rendered cluster owns (symbolic links never followed)."""
+    try:
+        if kind_of(output_dir, follow=False) != "dir":
+            return []
+        entries = sorted(output_dir.iterdir())
+        return [
+            entry
+            for entry in entries
+            if entry.name not in clusters
+            and not entry.name.startswith(".")
+            and kind_of(entry, follow=False) == "dir"
+        ]
+    except OSError as exc:
+        raise os_error(exc, "cannot read", output_dir, code="output-unreadable") from None
 
 
 def tree_sources(tree: Path) -> set[str]:
@@ -74,13 +91,12 @@ def plan_orphans(output_dir: Path, docs: Sequence[Document]) -> list[TreeChanges
         reasons = [gone_reason(tree, source, root, rendered) for source in sorted(sources)]
         if not sources or None in reasons:
             continue
-        change = plan_changes(tree, {})
-        kept = [name for name in change.remove if name.startswith(RETAINED_PREFIX)]
-        for name in kept:
-            del change.remove[name]
-            change.notes.append(
-                f"kept {tree / name}: a class a rename replaced is removed only by hand"
-            )
-        change.orphan = "; ".join(str(reason) for reason in reasons)
-        changes.append(change)
+        orphan = "; ".join(str(reason) for reason in reasons)
+        changes.append(plan_changes(tree, {}, orphan=orphan, keep=_kept_class))
     return changes
+
+
+def _kept_class(name: str) -> str | None:
+    if name.startswith(RETAINED_PREFIX):
+        return "a class a rename replaced is removed only by hand"
+    return None

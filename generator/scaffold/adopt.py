@@ -424,9 +424,8 @@ class Result:
 def adopt(request: Request, schema_ref: str) -> Result:
     """Map, validate (as render will read the file) and write; the runbook's facts returned.
     Nothing is written when anything is refused."""
-    from generator.output.plan import validate_new
     from generator.scaffold.init import write_new
-    from generator.values.fleet import display_name
+    from generator.values.fleet import display_name, validate_new
 
     name = display_name(request.helm_values)
     try:

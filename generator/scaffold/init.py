@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from generator.errors import OutputError
+from generator.errors import OutputError, os_error
 from generator.render.yamlsafe import scalar
 from generator.schema import SCHEMA_PATH, schema
 
@@ -98,6 +98,4 @@ def write_new(target: Path, text: str) -> None:
         with target.open("x", encoding="utf-8") as handle:  # "x": never replace a file
             handle.write(text)
     except OSError as exc:
-        raise OutputError(
-            f"cannot write {target}: {exc.strerror}", code="output-write", path=str(target)
-        ) from None
+        raise os_error(exc, "cannot write", target, code="output-write") from None

@@ -1,23 +1,23 @@
-"""A fleet: the cluster values files of a folder, their shared defaults, and trees of gone clusters.
+"""A fleet: the cluster values files of a folder, their shared defaults, and the fleet rules.
 
 A folder of values files is a fleet. Files whose name starts with '_' or '.' are not clusters;
-`_defaults.yaml` holds values every cluster file in its folder deep-merges over: mappings merge
-key by key, lists and scalars (null included) replace. A merged document remembers which file
-every value came from, so a problem points at the file, line and column that is wrong.
+`_defaults.yaml` holds values every cluster file in its folder deep-merges over
+(generator/values/merge.py). Each defaults file is loaded and checked once per run, and its
+problems are reported once, not once per cluster merged over it.
 """
 
 from __future__ import annotations
 
-import copy
 import os
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from generator.errors import OutputError, Problem
+from generator.errors import BadUsage, InvalidValues, Problem
 from generator.fsinfo import kind_of
-from generator.load import Document, JsonPath
+from generator.load import Document, load_bytes, load_file
+from generator.values.merge import merge
+from generator.values.validate import validate
 
 DEFAULTS_FILE = "_defaults.yaml"
 SUFFIXES = (".yaml", ".yml")
@@ -98,87 +98,94 @@ def defaults_problems(doc: Document) -> list[Problem]:
     return []
 
 
-@dataclass
-class MergedDocument(Document):
-    """A cluster file merged over shared defaults; origins maps each path to its file."""
+class SharedDefaults:
+    """The defaults files of a run, each loaded and checked once; problems kept, reported once."""
 
-    origins: dict[JsonPath, str] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self._loaded: dict[Path, Document | None] = {}
+        self.problems: list[Problem] = []
 
-    def origin(self, path: JsonPath) -> str:
-        return self.origins.get(path, self.file)
+    def over(self, doc: Document, path: Path) -> Document | None:
+        """doc merged over the defaults beside path; None when those defaults are refused."""
+        shared = defaults_path(path)
+        if shared is None:
+            return doc
+        if shared not in self._loaded:
+            self._loaded[shared] = self._load(shared)
+        base = self._loaded[shared]
+        return None if base is None else merge(base, doc)
 
-
-def merge(defaults: Document, cluster: Document) -> MergedDocument:
-    """cluster deep-merged over defaults, each value located in the file it came from."""
-    merged = MergedDocument(cluster.file, {}, path=cluster.path)
-    merged.data = _merge_mapping(defaults, cluster, defaults.data, cluster.data, (), merged)
-    _record(cluster, (), merged)
-    return merged
-
-
-def _merge_mapping(
-    base_doc: Document,
-    over_doc: Document,
-    base: dict[str, Any],
-    over: dict[str, Any],
-    path: JsonPath,
-    merged: MergedDocument,
-) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key in [*base, *(key for key in over if key not in base)]:
-        at = (*path, key)
-        if key not in over:
-            # Defaults are shared by every cluster of the folder: each gets its own copy.
-            result[key] = copy.deepcopy(base[key])
-            _record_tree(base_doc, result[key], at, merged)
-        elif key in base and isinstance(base[key], dict) and isinstance(over[key], dict):
-            result[key] = _merge_mapping(base_doc, over_doc, base[key], over[key], at, merged)
-            _record(over_doc, at, merged)
-        else:
-            result[key] = over[key]
-            _record_tree(over_doc, over[key], at, merged)
-    return result
+    def _load(self, path: Path) -> Document | None:
+        try:
+            doc = load_file(path, display_name(path))
+        except InvalidValues as exc:
+            self.problems.extend(exc.problems)
+            return None
+        found = defaults_problems(doc)
+        self.problems.extend(found)
+        return None if found else doc
 
 
-def _record(doc: Document, path: JsonPath, merged: MergedDocument) -> None:
-    if path in doc.positions:
-        merged.positions[path] = doc.positions[path]
-    if path in doc.key_positions:
-        merged.key_positions[path] = doc.key_positions[path]
-    merged.origins[path] = doc.file
+def load_valid(paths: Sequence[Path]) -> list[Document]:
+    """Load and validate every cluster file (folders expand to the cluster files in them), each
+    merged over the _defaults.yaml beside it; raise InvalidValues with every problem found."""
+    files, problems = cluster_files(paths)
+    if problems:
+        raise InvalidValues(problems)
+    if not files:
+        shown = " ".join(path.as_posix() for path in paths)
+        raise BadUsage(f"no cluster values files in {shown} (files starting with _ are not)")
+    shared = SharedDefaults()
+    docs: list[Document] = []
+    for path in files:
+        try:
+            doc = shared.over(load_file(path, display_name(path)), path)
+            if doc is not None:  # the defaults' problems are reported once, not per cluster
+                validate(doc)
+                docs.append(doc)
+        except InvalidValues as exc:
+            problems.extend(exc.problems)
+    problems += shared.problems + fleet_problems(docs)
+    if problems:
+        # A problem in shared defaults shows up in every cluster merged over them: report it once.
+        raise InvalidValues(list(dict.fromkeys(problems)))
+    return docs
 
 
-def _record_tree(doc: Document, value: Any, path: JsonPath, merged: MergedDocument) -> None:
-    for each in _paths(value, path):
-        _record(doc, each, merged)
+def validate_new(raw: bytes, path: Path) -> Document:
+    """Validate the text of a values file about to be written to path, as render will read it
+    (merged over the _defaults.yaml beside it); raise InvalidValues located in that file."""
+    shared = SharedDefaults()
+    doc = shared.over(load_bytes(raw, display_name(path)), path)
+    if doc is None:
+        raise InvalidValues(shared.problems)
+    validate(doc)
+    return doc
 
 
-def _paths(value: Any, path: JsonPath) -> Iterator[JsonPath]:
-    yield path
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _paths(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _paths(item, (*path, index))
+def gitops_path(values: dict[str, Any]) -> str:
+    """Path of the cluster's tree in Git: gitops.path, else output/<cluster>."""
+    path = (values.get("gitops") or {}).get("path")
+    return path if isinstance(path, str) else f"output/{values['cluster']}"
 
 
-def orphan_trees(output_dir: Path, clusters: set[str]) -> list[Path]:
-    """Folders of output_dir that no rendered cluster owns (symbolic links never followed)."""
-    try:
-        if kind_of(output_dir, follow=False) != "dir":
-            return []
-        entries = sorted(output_dir.iterdir())
-        return [
-            entry
-            for entry in entries
-            if entry.name not in clusters
-            and not entry.name.startswith(".")
-            and kind_of(entry, follow=False) == "dir"
-        ]
-    except OSError as exc:
-        raise OutputError(
-            f"cannot read {output_dir}: {exc.strerror}",
-            code="output-unreadable",
-            path=str(output_dir),
-        ) from None
+def fleet_problems(docs: list[Document]) -> list[Problem]:
+    """The rules across clusters: one file per cluster name, one cluster per Git path."""
+    problems = []
+    by_cluster: dict[str, Document] = {}
+    by_path: dict[str, Document] = {}
+    for doc in docs:
+        cluster, path = doc.data["cluster"], gitops_path(doc.data)
+        if cluster in by_cluster:
+            message = f"cluster {cluster!r} is also rendered from {by_cluster[cluster].file}"
+            problems.append(doc.problem(("cluster",), message, "cluster-duplicate"))
+        by_cluster.setdefault(cluster, doc)
+        if path in by_path and by_path[path].data["cluster"] != cluster:
+            other = by_path[path]
+            message = (
+                f"Git path {path!r} is also the path of cluster {other.data['cluster']!r} "
+                f"({other.file})"
+            )
+            problems.append(doc.problem(("gitops", "path"), message, "gitops-path-duplicate"))
+        by_path.setdefault(path, doc)
+    return problems

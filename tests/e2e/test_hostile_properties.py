@@ -33,11 +33,12 @@ from generator.checks import quantity
 from generator.errors import InvalidValues
 from generator.load import load_bytes
 from generator.model import build_model
-from generator.output.plan import load_valid, plan_tree
+from generator.output.plan import plan_tree
 from generator.output.write import apply_changes
 from generator.plainscalar import reads_back
 from generator.render import render
 from generator.render.yamlsafe import quote
+from generator.values.fleet import load_valid
 from generator.values.validate import validate
 from tests.test_chart_reads_back import PLACES, TEXTS
 
