@@ -30,6 +30,9 @@ def printable(text: str) -> str:
     return "".join(char if char.isprintable() else json.dumps(char)[1:-1] for char in text)
 
 
+BUG_EXIT = 3  # the exit code of an internal error (a bug), as pre-commit uses it
+
+
 class NfsGitopsError(Exception):
     """Base of every error the CLI reports without a traceback.
 
@@ -69,7 +72,15 @@ def os_error(exc: OSError, doing: str, path: object, *, code: str) -> OutputErro
 class RenderError(NfsGitopsError):
     """A template failed; a bug in nfs-gitops, reported with template file and line."""
 
+    exit_code = BUG_EXIT
     code = "render"
+
+
+class InternalError(NfsGitopsError):
+    """An unexpected exception: a bug in nfs-gitops, whatever the input."""
+
+    exit_code = BUG_EXIT
+    code = "internal"
 
 
 class DriftError(NfsGitopsError):

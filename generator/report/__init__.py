@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from generator.errors import DriftError, InvalidValues, NfsGitopsError, printable
+from generator.errors import BUG_EXIT, DriftError, InvalidValues, NfsGitopsError, printable
 
 FORMATS = ("text", "github", "json")
 _META_KEY = "nfs_gitops.format"
@@ -79,11 +79,18 @@ def as_json(items: list[Entry]) -> str:
     return json.dumps([asdict(item) for item in items], indent=2, ensure_ascii=False)
 
 
+BUG_HINT = (
+    "this is a bug in nfs-gitops, not in your input: please report it with the command, "
+    "this line and `nfs-gitops --version`"
+)
+
+
 def text(error: NfsGitopsError) -> list[str]:
     if isinstance(error, InvalidValues):
         count = len(error.problems)
         return [*map(str, error.problems), f"nfs-gitops: {count} problem(s); nothing written"]
-    return [printable(f"nfs-gitops: {error} [{error.code}]")]
+    hint = f"; {BUG_HINT}" if error.exit_code == BUG_EXIT else ""
+    return [printable(f"nfs-gitops: {error} [{error.code}]{hint}")]
 
 
 FORMAT_HELP = (
