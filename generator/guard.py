@@ -27,11 +27,11 @@ from typing import Any
 
 import yaml
 
-from generator.checks import is_dns1123_subdomain
 from generator.errors import InvalidValues, Problem
 from generator.load import Document, JsonPath
 from generator.model import Model
 from generator.render import CLASS_FILE, RETAINED_PREFIX, is_generated_text, render, retained_file
+from generator.values.checks.names import is_dns1123_subdomain
 
 IMMUTABLE = ("provisioner", "parameters", "reclaimPolicy", "volumeBindingMode")
 # What the API server stores for a field left out, so leaving out a default is no change.

@@ -10,9 +10,9 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from generator.checks import INSTALLER_NAME
 from generator.preflight import job_name
 from generator.validate import schema
+from generator.values.checks.installer import INSTALLER_NAME
 
 CHART_NAME = "nfs-subdir-external-provisioner"
 # Name of the Flux Kustomization entry point (one per cluster, in that cluster's Flux).

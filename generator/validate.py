@@ -8,10 +8,10 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator.checks import run_checks
 from generator.errors import InvalidValues, Problem
 from generator.load import Document
 from generator.quickschema import accepts
+from generator.values.checks import run_checks
 
 if TYPE_CHECKING:
     from jsonschema import ValidationError

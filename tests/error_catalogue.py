@@ -52,9 +52,9 @@ def emitted_codes() -> dict[str, list[str]]:
     def note(values: list[str], file: Path, line: int) -> None:
         for value in values:
             if CODE.match(value):
-                found.setdefault(value, []).append(f"{file.name}:{line}")
+                found.setdefault(value, []).append(f"{file.relative_to(SOURCES).as_posix()}:{line}")
 
-    for file in sorted(SOURCES.glob("*.py")):
+    for file in sorted(SOURCES.rglob("*.py")):
         for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call):
                 if _callee(node) in CODE_SINKS and node.args:
@@ -74,7 +74,7 @@ def string_literals() -> set[str]:
     """Every string constant in generator/, to find documented codes nothing emits any more."""
     return {
         node.value
-        for file in SOURCES.glob("*.py")
+        for file in SOURCES.rglob("*.py")
         for node in ast.walk(ast.parse(file.read_text(encoding="utf-8")))
         if isinstance(node, ast.Constant) and isinstance(node.value, str)
     }

@@ -29,7 +29,6 @@ import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from generator.checks import quantity
 from generator.errors import InvalidValues
 from generator.load import load_bytes
 from generator.model import build_model
@@ -37,6 +36,7 @@ from generator.pipeline import load_valid, plan_tree
 from generator.plainscalar import reads_back
 from generator.render import render
 from generator.validate import validate
+from generator.values.checks.resources import quantity
 from generator.write import apply_changes
 from generator.yamlsafe import quote
 from tests.test_chart_reads_back import PLACES, TEXTS

@@ -1,0 +1,1 @@
+"""Values files: load, fleet defaults, validation, semantic checks."""
