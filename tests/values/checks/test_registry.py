@@ -12,7 +12,7 @@ from generator.errors import InvalidValues
 from generator.load import Document, load_bytes
 from generator.values.checks import CHECKS, codes, run_checks
 from generator.values.checks.base import Check
-from tests.error_catalogue import ROOT, documented_codes
+from tests.error_catalogue import HEADING, ROOT, documented_codes, emitted_codes
 
 # `PASS:` or `FAIL <code>:` at the left margin of the cleaned docstring, then indented YAML.
 EXAMPLE = re.compile(r"^(?:PASS|FAIL (?P<code>[a-z0-9-]+)):\n(?P<yaml>(?:[ ]{4}.*\n|\n)+)", re.M)
@@ -89,8 +89,22 @@ def test_checks_emit_only_the_codes_they_declare() -> None:
     assert len(seen) >= 5  # the negative cases do reach the checks
 
 
-def test_every_declared_code_is_documented() -> None:
-    assert codes() - documented_codes() == set()
+# Codes docs/errors.md lists under "Semantic checks" that compare values files with each other.
+FLEET_RULES = {"cluster-duplicate", "gitops-path-duplicate", "defaults-cluster"}
+
+
+def test_the_semantic_checks_section_lists_the_checks_codes_and_the_fleet_rules() -> None:
+    text = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    section = text.split("\n## Semantic checks\n")[1].split("\n## ")[0]
+    assert set(HEADING.findall(section)) == codes() | FLEET_RULES
+    assert codes() <= documented_codes()
+
+
+def test_the_fleet_rules_are_emitted_outside_the_checks() -> None:
+    emitted = emitted_codes()
+    for code in FLEET_RULES:
+        assert emitted[code], code
+        assert not any(place.startswith("values/checks/") for place in emitted[code]), code
 
 
 def test_a_check_module_stays_small() -> None:
