@@ -12,12 +12,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.checks import lookup
 from generator.errors import InvalidValues
 from generator.load import load_bytes
 from generator.model import build_model
 from generator.render import render
 from generator.render.yamlsafe import block, quote, scalar
+from generator.values.checks.base import lookup
 from generator.values.validate import validate
 
 LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -12,11 +12,11 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from generator.checks import INSTALLER_NAME
 from generator.drivers import Driver, ExportNames, driver
 from generator.engines import Engine, engine
 from generator.model.preflight import job_name
 from generator.schema import resolve, schema
+from generator.values.checks.installer import INSTALLER_NAME
 from generator.values.fleet import gitops_path
 
 # Name of the Flux Kustomization entry point (one per cluster, in that cluster's Flux).

@@ -27,13 +27,13 @@ from typing import Any
 
 import yaml
 
-from generator.checks import is_dns1123_subdomain
 from generator.errors import InvalidValues, Problem
 from generator.load import Document, JsonPath
 from generator.model import Model
 from generator.output.header import is_generated_text, stamped
 from generator.render import CLASS_FILE, RETAINED_PREFIX, retained_file
 from generator.render import render as render_bodies
+from generator.values.checks.names import is_dns1123_subdomain
 
 IMMUTABLE = ("provisioner", "parameters", "reclaimPolicy", "volumeBindingMode")
 # What the API server stores for a field left out, so leaving out a default is no change.

@@ -1,1 +1,1 @@
-"""values"""
+"""Values files: load, fleet defaults, validation, semantic checks."""

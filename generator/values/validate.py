@@ -7,11 +7,11 @@ import json
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from generator.checks import run_checks
 from generator.errors import InvalidValues, Problem
 from generator.load import Document
 from generator.schema import schema
 from generator.schema.quick import accepts
+from generator.values.checks import run_checks
 
 if TYPE_CHECKING:
     from jsonschema import ValidationError

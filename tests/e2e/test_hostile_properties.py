@@ -29,7 +29,6 @@ import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from generator.checks import quantity
 from generator.errors import InvalidValues
 from generator.load import load_bytes
 from generator.model import build_model
@@ -38,6 +37,7 @@ from generator.output.write import apply_changes
 from generator.plainscalar import reads_back
 from generator.render import render
 from generator.render.yamlsafe import quote
+from generator.values.checks.resources import quantity
 from generator.values.fleet import load_valid
 from generator.values.validate import validate
 from tests.test_chart_reads_back import PLACES, TEXTS
