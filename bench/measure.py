@@ -77,10 +77,14 @@ class Result:
         walls = [1000 * s.wall for s in self.samples]
         return f"{min(walls):,.0f} to {max(walls):,.0f}"
 
+    @property
+    def yardstick(self) -> bool:
+        return self.name.startswith(YARDSTICK_PREFIXES)
+
     def verdict(self) -> str:
         if self.missing:
             return "not measured"
-        if self.name.startswith(YARDSTICK_PREFIXES):
+        if self.yardstick:
             return "-"
         checks = [self.rss_mb < TARGET_RSS_MB]
         if self.target_ms is not None:

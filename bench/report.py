@@ -52,7 +52,7 @@ def machine() -> list[str]:
 
 def result_row(r: Result) -> str:
     target = (f"<= {r.target_ms:,.0f} ms, " if r.target_ms else "") + f"< {TARGET_RSS_MB} MB"
-    if r.verdict() == "-":
+    if r.yardstick:
         target = "-"
     if r.missing:
         return f"| {r.name} | - | - | - | - | - | {target} | not measured: {r.missing} |"

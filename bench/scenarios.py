@@ -81,6 +81,11 @@ class Bench:
         self.counter += 1
         return self.tmp / f"{stem}-{self.counter:03d}"
 
+    def runs_for(self, size: int) -> int:
+        """Timed runs for a fleet of size: a fleet of FLEET_TARGET_SIZE takes seconds a run, so
+        at most 3."""
+        return self.runs if size < FLEET_TARGET_SIZE else max(1, min(self.runs, 3))
+
     def add(self, result: Result) -> Result:
         self.results.append(result)
         return result
@@ -149,7 +154,7 @@ class Bench:
         values = [str(p) for p in write_fleet(values_dir, size, engines(self.nfs_gitops))]
         exe = self.nfs_gitops
         target = TARGET_FLEET_MS if size == FLEET_TARGET_SIZE else None
-        runs = self.runs if size < FLEET_TARGET_SIZE else max(1, min(self.runs, 3))
+        runs = self.runs_for(size)
 
         def render_argv(i: int) -> list[str]:
             return [exe, "render", *values, "--output-dir", str(self.fresh(f"fleet-{size}/out"))]

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from bench.measure import FLEET_TARGET_SIZE, ROOT, Result, measure
+from bench.measure import ROOT, Result, measure
 from bench.scenarios import Bench, k8s_version, untimed
 
 # The schema locations have one owner; bench times kubeconform through the same ones.
@@ -70,8 +70,7 @@ def kubeconform(bench: Bench, out: Path, size: int) -> None:
         missing = f"kubeconform exited {trial.returncode}: {problems}"
         bench.add(Result(name, command, missing=missing))
         return
-    runs = bench.runs if size < FLEET_TARGET_SIZE else 3
-    result = measure(Result(name, command), lambda i: argv, runs, bench.warmup)
+    result = measure(Result(name, command), lambda i: argv, bench.runs_for(size), bench.warmup)
     result.note = (
         f"{len(files):,} files, {sum(summary.values()):,} resources: "
         f"{summary['valid']:,} valid, {summary['invalid']} invalid, "

@@ -49,10 +49,11 @@ def test_report_has_the_sections_of_benchmarks_md() -> None:
     one = timed("render homelab", 0.1, 0.3, 0.2, target_ms=200)
     slow = timed("render fleet of 1,000", 6.0, target_ms=5000)
     missing = Result("kubeconform", "bin/kubeconform", missing="not in bin/")
+    no_helm = Result("reference: helm template", "bin/helm", missing="no chart")
     scaling = [(10, timed("r10", 0.2), timed("c10", 0.1)), (1000, slow, timed("c", 3.0))]
     fleet = CProfile(1000, 2.0, [("yaml", 1.0)], [("f", 3, 1.0, 1.5)])
     profile = Profile({"click": 17.0}, {"click": 16.0, "yaml": 10.5}, fleet)
-    text = report([one, slow, missing], scaling, 7, 1, profile)
+    text = report([one, slow, missing, no_helm], scaling, 7, 1, profile)
     headings = [line for line in text.splitlines() if line.startswith("#")]
     assert headings == [
         "## Results",
@@ -63,10 +64,11 @@ def test_report_has_the_sections_of_benchmarks_md() -> None:
     assert "| render homelab | 200 ms | 100 to 300 ms |" in text
     assert "| <= 5,000 ms, < 100 MB | **no** |" in text
     assert "| kubeconform | - | - | - | - | - | < 100 MB | not measured: not in bin/ |" in text
+    assert "| reference: helm template | - | - | - | - | - | - | not measured: no chart |" in text
     assert "- render fleet of 10: `nfs-gitops r10`; check: `nfs-gitops c10`" in text
     assert "| yaml | - | 10.5 |" in text
     assert len([line for line in text.splitlines() if line.startswith("| ")]) == (
-        1 + 3 + 1 + 2 + 1 + len(IMPORT_ROWS) + 1 + 1 + 1 + 1
+        1 + 4 + 1 + 2 + 1 + len(IMPORT_ROWS) + 1 + 1 + 1 + 1
     )
 
 
