@@ -49,7 +49,7 @@ golden: venv ## Refresh the golden trees under tests/golden/ after an intended c
 docs: venv ## Refresh the values reference in README.md from the schema
 	$(PY) -m devtools.values_reference
 
-bench: venv tools schemas ## Time one cluster and fleets of 10/100/1,000 (+ kubeconform); write BENCHMARKS.md
+bench: venv tools schemas helm ## Time one cluster (beside helm template: E2E_CHARTS=DIR), fleets of 10/100/1,000, kubeconform; write BENCHMARKS.md
 	$(PY) -m bench.run
 
 include mk/validate.mk

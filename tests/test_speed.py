@@ -5,7 +5,6 @@ of the machine."""
 from __future__ import annotations
 
 import copy
-import json
 import os
 import shutil
 import subprocess
@@ -285,15 +284,3 @@ def test_the_cache_key_changes_with_what_the_compiled_code_depends_on() -> None:
     assert key(base) != key(other)
     assert key(base) == key(render_env.environment())
     assert len({key(base), key(jinja2.Environment())}) == 2
-
-
-def test_bench_fleet_values_are_valid(tmp_path: Path) -> None:
-    """make bench renders this fleet; it must stay valid as the schema grows."""
-    from bench.fleet import write_fleet
-    from bench.run import engines
-    from generator.values.fleet import load_valid
-
-    paths = write_fleet(tmp_path, 24, engines())
-    docs = load_valid(paths)
-    assert len(docs) == 24
-    assert len({json.dumps(doc.data, sort_keys=True) for doc in docs}) == 24
