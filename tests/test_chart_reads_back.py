@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from generator.errors import InvalidValues
-from generator.load import load_bytes
+from generator.values.load import load_bytes
 from generator.model import build_model
-from generator.plainscalar import reads_back
+from generator.values.plainscalar import reads_back
 from generator.render import render
 from generator.render.yamlsafe import quote
 from generator.values.validate import validate

@@ -17,7 +17,7 @@ from jsonschema import Draft7Validator
 from generator.cli import cli
 from generator.errors import InvalidValues
 from generator.lint import CRD_SCHEMA_LOCATION, K8S_SCHEMA_LOCATION
-from generator.load import load_bytes
+from generator.values.load import load_bytes
 from generator.model import build_model
 from generator.render import render
 from generator.schema import engines as schema_engines

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import tests.fuzz as fuzz
 from generator.errors import InvalidValues, Problem
-from generator.load import load_bytes
+from generator.values.load import load_bytes
 from generator.values.validate import validate
 from tests.conftest import MINIMAL
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from generator.cli import cli
 from generator.errors import InvalidValues
-from generator.load import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, MAX_STRING_CHARS, load_bytes
+from generator.values.load import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, MAX_STRING_CHARS, load_bytes
 from tests.conftest import MINIMAL
 
 FAST = 2.0  # seconds; each refusal takes milliseconds, this only has to survive a busy machine

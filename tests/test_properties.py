@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.errors import InvalidValues
-from generator.load import load_bytes
+from generator.values.load import load_bytes
 from generator.model import build_model
 from generator.render import render
 from generator.render.yamlsafe import block, quote, scalar

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from generator.errors import RenderError
-from generator.load import load_bytes
+from generator.values.load import load_bytes
 from generator.model import build_model
 from generator.output.guard import tree_files
 from generator.output.header import GENERATED_MARK

@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 from generator.errors import InvalidValues, Problem
-from generator.load import Document, JsonPath
+from generator.values.load import Document, JsonPath
 from generator.model import Model
 from generator.output.header import is_generated_text, stamped
 from generator.render import CLASS_FILE, RETAINED_PREFIX, retained_file

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from generator.errors import InvalidValues, Problem
-from generator.load import Document
+from generator.values.load import Document
 from generator.model import build_model
 from generator.output.changes import TreeChanges, plan_changes, tree_path
 from generator.output.guard import Options, guarded_render

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from generator.errors import InvalidValues, os_error
 from generator.fsinfo import kind_of
-from generator.load import Document, load_file
+from generator.values.load import Document, load_file
 from generator.output.changes import TreeChanges, plan_changes
 from generator.output.header import header_source
 from generator.output.layout import repository_root, values_file_named

@@ -17,7 +17,7 @@ from typing import Any
 
 from generator.drivers.nfs_subdir import DRIVER
 from generator.errors import InvalidValues, Problem
-from generator.load import Document, JsonPath, format_path, load_bytes
+from generator.values.load import Document, JsonPath, format_path, load_bytes
 from generator.model import build_model
 from generator.render.yamlsafe import block, scalar
 from generator.scaffold.runbook import Takeover

@@ -15,7 +15,7 @@ from typing import Any
 
 from generator.errors import BadUsage, InvalidValues, Problem
 from generator.fsinfo import kind_of
-from generator.load import Document, load_bytes, load_file
+from generator.values.load import Document, load_bytes, load_file
 from generator.values.merge import merge
 from generator.values.validate import validate
 

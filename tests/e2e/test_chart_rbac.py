@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.load import load_bytes
+from generator.values.load import load_bytes
 from generator.model import build_model
 from generator.render import render
 from generator.values.validate import validate

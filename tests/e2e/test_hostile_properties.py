@@ -30,11 +30,11 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from generator.errors import InvalidValues
-from generator.load import load_bytes
+from generator.values.load import load_bytes
 from generator.model import build_model
 from generator.output.plan import plan_tree
 from generator.output.write import apply_changes
-from generator.plainscalar import reads_back
+from generator.values.plainscalar import reads_back
 from generator.render import render
 from generator.render.yamlsafe import quote
 from generator.values.checks.resources import quantity

@@ -9,7 +9,7 @@ holds a PASS and a FAIL example per code, which the tests run.
 from __future__ import annotations
 
 from generator.errors import Problem
-from generator.load import Document
+from generator.values.load import Document
 from generator.values.checks import (
     chart,
     durations,

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from fractions import Fraction
 
 from generator.errors import Problem
-from generator.load import Document
+from generator.values.load import Document
 from generator.values.checks.base import check, strings_at
 
 _DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from generator.errors import Problem
-from generator.load import Document
+from generator.values.load import Document
 from generator.values.checks.base import check, lookup, strings_at
 
 INSTALLER_NAME = "nfs-client-installer"  # the installer's DaemonSet and ServiceAccount

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from generator.errors import Problem
-from generator.load import Document, JsonPath
+from generator.values.load import Document, JsonPath
 from generator.values.checks.base import check, lookup
 from generator.values.checks.nfs import address_error
 

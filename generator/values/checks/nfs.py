@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 
 from generator.errors import Problem
-from generator.load import Document
+from generator.values.load import Document
 from generator.values.checks.base import check, strings_at
 
 DNS_HOST_LABEL = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?$")

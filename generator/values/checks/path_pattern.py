@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from generator.errors import Problem
-from generator.load import Document
+from generator.values.load import Document
 from generator.values.checks.base import check, strings_at
 from generator.values.checks.names import is_qualified_name
 

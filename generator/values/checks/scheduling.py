@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from generator.errors import Problem
-from generator.load import Document, JsonPath
+from generator.values.load import Document, JsonPath
 from generator.values.checks.base import check, lookup
 from generator.values.checks.names import LABEL_VALUE, is_qualified_name
 

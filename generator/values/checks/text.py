@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from generator.errors import Problem
-from generator.load import Document, JsonPath
+from generator.values.load import Document, JsonPath
 from generator.values.checks.base import check, lookup, strings_at
 
 

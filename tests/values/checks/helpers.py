@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.load import load_bytes
+from generator.values.load import load_bytes
 from generator.values.checks import run_checks
 
 

@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 from generator.errors import InvalidValues
-from generator.load import Document, load_bytes
+from generator.values.load import Document, load_bytes
 from generator.values.checks import CHECKS, codes, run_checks
 from generator.values.checks.base import Check
 from tests.error_catalogue import HEADING, ROOT, documented_codes, emitted_codes
