@@ -27,13 +27,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.errors import InvalidValues
-from generator.values.load import MAX_DEPTH, MAX_FILE_BYTES, MAX_STRING_CHARS, load_bytes
 from generator.model import build_model
 from generator.output.changes import plan_changes
 from generator.output.guard import tree_files
 from generator.output.header import GENERATED_MARK
 from generator.output.write import apply_changes
 from generator.schema import schema
+from generator.values.load import MAX_DEPTH, MAX_FILE_BYTES, MAX_STRING_CHARS, load_bytes
 from generator.values.validate import validate
 from tests.error_catalogue import documented_codes
 

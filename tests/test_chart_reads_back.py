@@ -19,11 +19,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from generator.errors import InvalidValues
-from generator.values.load import load_bytes
 from generator.model import build_model
-from generator.values.plainscalar import reads_back
 from generator.render import render
 from generator.render.yamlsafe import quote
+from generator.values.load import load_bytes
+from generator.values.plainscalar import reads_back
 from generator.values.validate import validate
 
 

@@ -17,11 +17,11 @@ from jsonschema import Draft7Validator
 from generator.cli import cli
 from generator.errors import InvalidValues
 from generator.lint import CRD_SCHEMA_LOCATION, K8S_SCHEMA_LOCATION
-from generator.values.load import load_bytes
 from generator.model import build_model
 from generator.render import render
 from generator.schema import engines as schema_engines
 from generator.schema import kubernetes_versions, schema
+from generator.values.load import load_bytes
 from generator.values.validate import validate
 from tests.conftest import MINIMAL, ROOT
 

@@ -9,9 +9,9 @@ import yaml
 from click.testing import CliRunner, Result
 
 from generator.cli import cli
-from generator.values.load import load_bytes
 from generator.output.header import GENERATED_MARK
 from generator.values.fleet import load_valid
+from generator.values.load import load_bytes
 from generator.values.merge import merge
 
 

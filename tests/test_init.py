@@ -10,10 +10,10 @@ import yaml
 from click.testing import CliRunner, Result
 
 from generator.cli import cli
-from generator.values.load import load_bytes
 from generator.model import build_model
 from generator.scaffold.init import schema_reference
 from generator.values.fleet import load_valid
+from generator.values.load import load_bytes
 from generator.values.validate import validate
 from tests.conftest import ROOT
 

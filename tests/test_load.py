@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from generator.errors import InvalidValues
-from generator.values.load import MAX_FILE_BYTES, format_path, load_bytes
+from generator.values.document import format_path
+from generator.values.load import MAX_FILE_BYTES, load_bytes
 
 
 def problems(text: bytes | str) -> list[str]:

@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.errors import InvalidValues
-from generator.values.load import load_bytes
 from generator.model import build_model
 from generator.render import render
 from generator.render.yamlsafe import block, quote, scalar
 from generator.values.checks.base import lookup
+from generator.values.load import load_bytes
 from generator.values.validate import validate
 
 LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

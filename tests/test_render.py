@@ -8,12 +8,12 @@ import pytest
 import yaml
 
 from generator.errors import RenderError
-from generator.values.load import load_bytes
 from generator.model import build_model
 from generator.output.guard import tree_files
 from generator.output.header import GENERATED_MARK
 from generator.render import COMMON, plan, render
 from generator.render import env as render_env
+from generator.values.load import load_bytes
 from generator.values.validate import validate
 from tests.conftest import MINIMAL
 

@@ -13,7 +13,7 @@ from generator.cli.options import VALUES
 from generator.report import format_option
 
 if TYPE_CHECKING:
-    from generator.values.load import Document
+    from generator.values.document import Document
 
 
 @cli.command()

@@ -28,12 +28,12 @@ from typing import Any
 import yaml
 
 from generator.errors import InvalidValues, Problem
-from generator.values.load import Document, JsonPath
 from generator.model import Model
 from generator.output.header import is_generated_text, stamped
 from generator.render import CLASS_FILE, RETAINED_PREFIX, retained_file
 from generator.render import render as render_bodies
 from generator.values.checks.names import is_dns1123_subdomain
+from generator.values.document import Document, JsonPath
 
 IMMUTABLE = ("provisioner", "parameters", "reclaimPolicy", "volumeBindingMode")
 # What the API server stores for a field left out, so leaving out a default is no change.

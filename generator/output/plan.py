@@ -6,11 +6,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from generator.errors import InvalidValues, Problem
-from generator.values.load import Document
 from generator.model import build_model
 from generator.output.changes import TreeChanges, plan_changes, tree_path
 from generator.output.guard import Options, guarded_render
 from generator.output.layout import header_name
+from generator.values.document import Document
 
 
 def plan_tree(doc: Document, output_dir: Path, options: Options | None = None) -> TreeChanges:

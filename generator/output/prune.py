@@ -14,11 +14,12 @@ from pathlib import Path
 
 from generator.errors import InvalidValues, os_error
 from generator.fsinfo import kind_of
-from generator.values.load import Document, load_file
 from generator.output.changes import TreeChanges, plan_changes
 from generator.output.header import header_source
 from generator.output.layout import repository_root, values_file_named
 from generator.render import RETAINED_PREFIX
+from generator.values.document import Document
+from generator.values.load import load_file
 
 
 def orphan_trees(output_dir: Path, clusters: set[str]) -> list[Path]:

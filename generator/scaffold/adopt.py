@@ -17,10 +17,11 @@ from typing import Any
 
 from generator.drivers.nfs_subdir import DRIVER
 from generator.errors import InvalidValues, Problem
-from generator.values.load import Document, JsonPath, format_path, load_bytes
 from generator.model import build_model
 from generator.render.yamlsafe import block, scalar
 from generator.scaffold.runbook import Takeover
+from generator.values.document import Document, JsonPath, format_path
+from generator.values.load import load_bytes
 
 HelmPath = tuple[str, ...]
 

@@ -15,7 +15,8 @@ from typing import Any
 
 from generator.errors import BadUsage, InvalidValues, Problem
 from generator.fsinfo import kind_of
-from generator.values.load import Document, load_bytes, load_file
+from generator.values.document import Document
+from generator.values.load import load_bytes, load_file
 from generator.values.merge import merge
 from generator.values.validate import validate
 

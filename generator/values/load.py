@@ -7,10 +7,8 @@ machine (huge files, alias bombs, deep nesting) before anything is expanded.
 
 from __future__ import annotations
 
-import json
 import os
 import stat
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import ReaderError
 
 from generator.errors import InvalidValues, Problem
+from generator.values.document import Document, JsonPath, Position, format_path, quote
 
 # Limits: far above any real values file, low enough that refusing is instant.
 MAX_FILE_BYTES = 256 * 1024
@@ -32,9 +31,6 @@ MAX_STRING_CHARS = 4096
 # server (and Python cannot print one of more than 4,300 digits).
 MAX_INTEGER = 2**63 - 1
 _TOO_DEEP = f"nested deeper than {MAX_DEPTH} levels; refused"
-
-JsonPath = tuple[str | int, ...]
-Position = tuple[int, int]
 
 _Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _scalars = SafeConstructor()
@@ -49,23 +45,6 @@ _STRING_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp"}
 _COLLECTION_TAGS = {MappingNode: "tag:yaml.org,2002:map", SequenceNode: "tag:yaml.org,2002:seq"}
 
 
-def format_path(path: JsonPath) -> str:
-    """Dotted field path as users write it: nfs.server, nfs.mountOptions[1]."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part.replace("_", "a").replace("-", "a").isalnum() and part.isascii():
-            out += f".{part}" if out else part
-        else:
-            out += "[" + _quote(part) + "]"
-    return out or "(root)"
-
-
-def _quote(text: str) -> str:
-    return json.dumps(text)
-
-
 def _tag(tag: str) -> str:
     """A tag as it is written: !!binary rather than tag:yaml.org,2002:binary."""
     return (
@@ -73,37 +52,6 @@ def _tag(tag: str) -> str:
         if tag.startswith("tag:yaml.org,2002:")
         else tag
     )
-
-
-@dataclass
-class Document:
-    """A loaded values file: the data and the line/column of every key and value."""
-
-    file: str
-    data: dict[str, Any]
-    positions: dict[JsonPath, Position] = field(default_factory=dict)
-    key_positions: dict[JsonPath, Position] = field(default_factory=dict)
-    path: Path | None = None  # the file it was read from, when it was read from one
-
-    def locate(self, path: JsonPath, *, key: bool = False) -> Position:
-        """Position of the value at path (or its key), else of its nearest ancestor."""
-        return self._nearest(path, key)[1]
-
-    def _nearest(self, path: JsonPath, key: bool) -> tuple[JsonPath, Position]:
-        table = self.key_positions if key else self.positions
-        for end in range(len(path), -1, -1):
-            found = table.get(path[:end]) or self.positions.get(path[:end])
-            if found:
-                return path[:end], found
-        return (), (1, 1)
-
-    def origin(self, path: JsonPath) -> str:
-        """The file the value at path came from (merged documents have several)."""
-        return self.file
-
-    def problem(self, path: JsonPath, message: str, code: str, *, key: bool = False) -> Problem:
-        located, (line, column) = self._nearest(path, key)
-        return Problem(self.origin(located), line, column, format_path(path), message, code)
 
 
 class _TooBig(Exception):
@@ -195,7 +143,7 @@ class _Builder:
         except (ArithmeticError, LookupError, ValueError, yaml.YAMLError):
             # An explicit tag on text it does not fit: !!int abc, !!bool maybe, !!float ''.
             kind = node.tag.rpartition(":")[2]
-            self.add(node, path, f"{_quote(node.value)} is not a valid !!{kind}", "yaml-tag")
+            self.add(node, path, f"{quote(node.value)} is not a valid !!{kind}", "yaml-tag")
             return None
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
             self.add(node, path, "whole number beyond 64 bits; refused", "limit-integer")

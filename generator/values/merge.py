@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.values.load import Document, JsonPath
+from generator.values.document import Document, JsonPath
 
 
 @dataclass

@@ -8,10 +8,10 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from generator.errors import InvalidValues, Problem
-from generator.values.load import Document
 from generator.schema import schema
 from generator.schema.quick import accepts
 from generator.values.checks import run_checks
+from generator.values.document import Document
 
 if TYPE_CHECKING:
     from jsonschema import ValidationError

@@ -22,9 +22,9 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.values.load import load_bytes
 from generator.model import build_model
 from generator.render import render
+from generator.values.load import load_bytes
 from generator.values.validate import validate
 
 pytestmark = pytest.mark.e2e

@@ -30,15 +30,15 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from generator.errors import InvalidValues
-from generator.values.load import load_bytes
 from generator.model import build_model
 from generator.output.plan import plan_tree
 from generator.output.write import apply_changes
-from generator.values.plainscalar import reads_back
 from generator.render import render
 from generator.render.yamlsafe import quote
 from generator.values.checks.resources import quantity
 from generator.values.fleet import load_valid
+from generator.values.load import load_bytes
+from generator.values.plainscalar import reads_back
 from generator.values.validate import validate
 from tests.test_chart_reads_back import PLACES, TEXTS
 

@@ -9,7 +9,6 @@ holds a PASS and a FAIL example per code, which the tests run.
 from __future__ import annotations
 
 from generator.errors import Problem
-from generator.values.load import Document
 from generator.values.checks import (
     chart,
     durations,
@@ -26,6 +25,7 @@ from generator.values.checks import (
     text,
 )
 from generator.values.checks.base import Check
+from generator.values.document import Document
 
 # Problems are sorted by place; at one place they keep this order, so keep it stable.
 CHECKS: tuple[Check, ...] = (

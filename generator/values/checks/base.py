@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.errors import Problem
-from generator.values.load import Document, JsonPath
+from generator.values.document import Document, JsonPath
 
 CheckFunction = Callable[[Document], Iterator[Problem]]
 

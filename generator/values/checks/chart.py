@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from generator.errors import Problem
-from generator.values.load import Document, JsonPath
-from generator.values.plainscalar import reads_back, why_not
 from generator.values.checks.base import check, lookup, strings_at
+from generator.values.document import Document, JsonPath
+from generator.values.plainscalar import reads_back, why_not
 
 # Values the upstream chart writes unquoted into its YAML (reference: chart 4.0.18 templates).
 CHART_UNQUOTED: tuple[JsonPath, ...] = (

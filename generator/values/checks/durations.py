@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from fractions import Fraction
 
 from generator.errors import Problem
-from generator.values.load import Document
 from generator.values.checks.base import check, strings_at
+from generator.values.document import Document
 
 _DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)")
 _NANOSECONDS = {"ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}

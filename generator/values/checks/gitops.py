@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from generator.errors import Problem
-from generator.values.load import Document
 from generator.values.checks.base import check, lookup, strings_at
+from generator.values.document import Document
 
 
 @check("gitops-repo-url")

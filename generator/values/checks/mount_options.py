@@ -6,9 +6,9 @@ import re
 from collections.abc import Callable, Iterator
 
 from generator.errors import Problem
-from generator.values.load import Document, JsonPath
 from generator.values.checks.base import check, lookup
 from generator.values.checks.nfs import address_error
+from generator.values.document import Document, JsonPath
 
 _ASCII_DIGITS = re.compile(r"[0-9]{1,12}")  # str.isdigit() also accepts '²' and '٣'
 

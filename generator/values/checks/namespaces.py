@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from generator.errors import Problem
-from generator.values.load import Document, JsonPath
 from generator.values.checks.base import check, lookup, strings_at
+from generator.values.document import Document, JsonPath
 
 # Namespaces a tree never declares: it would own them (relabel their Pod Security level, and
 # delete them when a GitOps engine prunes the tree). The cluster's own, and the engine's.

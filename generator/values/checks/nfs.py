@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterator
 
 from generator.errors import Problem
-from generator.values.load import Document
 from generator.values.checks.base import check, strings_at
+from generator.values.document import Document
 
 DNS_HOST_LABEL = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?$")
 _DOTTED_QUAD = re.compile(r"^[0-9]+(\.[0-9]+){3}$")

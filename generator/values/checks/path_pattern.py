@@ -6,9 +6,9 @@ import re
 from collections.abc import Iterator
 
 from generator.errors import Problem
-from generator.values.load import Document
 from generator.values.checks.base import check, strings_at
 from generator.values.checks.names import is_qualified_name
+from generator.values.document import Document
 
 _PATTERN_TOKEN = re.compile(r"\$\{([^}]*)\}")
 _PATTERN_FIELD = re.compile(r"^\.PVC\.(namespace|name|labels\.(?P<l>.+)|annotations\.(?P<a>.+))$")

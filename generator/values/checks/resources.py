@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from fractions import Fraction
 
 from generator.errors import Problem
-from generator.values.load import Document, JsonPath
 from generator.values.checks.base import check, lookup
+from generator.values.document import Document, JsonPath
 
 _QUANTITY = re.compile(r"([0-9]+(?:\.[0-9]+)?)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?")
 _SUFFIX = {

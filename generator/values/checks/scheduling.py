@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from generator.errors import Problem
-from generator.values.load import Document, JsonPath
 from generator.values.checks.base import check, lookup
 from generator.values.checks.names import LABEL_VALUE, is_qualified_name
+from generator.values.document import Document, JsonPath
 
 
 @check("label-key", "label-value")

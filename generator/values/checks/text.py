@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from generator.errors import Problem
-from generator.values.load import Document, JsonPath
 from generator.values.checks.base import check, lookup, strings_at
+from generator.values.document import Document, JsonPath
 
 
 def _strings(data: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str, bool]]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from generator.values.load import load_bytes
 from generator.values.checks import run_checks
+from generator.values.load import load_bytes
 
 
 def found(text: str) -> list[str]:

@@ -9,9 +9,10 @@ import textwrap
 import pytest
 
 from generator.errors import InvalidValues
-from generator.values.load import Document, load_bytes
 from generator.values.checks import CHECKS, codes, run_checks
 from generator.values.checks.base import Check
+from generator.values.document import Document
+from generator.values.load import load_bytes
 from tests.error_catalogue import HEADING, ROOT, documented_codes, emitted_codes
 
 # `PASS:` or `FAIL <code>:` at the left margin of the cleaned docstring, then indented YAML.
