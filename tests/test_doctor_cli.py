@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import cli
-from generator.doctor.probe import Check, Export, export_of
+from generator.doctor.checks import Check, Export, export_of
 from generator.doctor.report import github, summary
 
 

@@ -39,7 +39,8 @@ def doctor(values: tuple[Path, ...], timeout: float) -> None:
     the export as this machine does, not as the nodes do (exports limited to their subnet).
     """
     from generator.doctor import report as doctor_report
-    from generator.doctor.probe import FAIL, diagnose, export_of, nfs_client
+    from generator.doctor.checks import FAIL, export_of, nfs_client
+    from generator.doctor.probe import diagnose
     from generator.values.fleet import load_valid
 
     docs = load_valid(values)

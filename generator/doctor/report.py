@@ -9,7 +9,7 @@ from dataclasses import asdict
 
 import click
 
-from generator.doctor.probe import FAIL, NOT_CHECKED, PASS, WARN, Check, text_line
+from generator.doctor.checks import FAIL, NOT_CHECKED, PASS, WARN, Check, text_line
 from generator.report import escape_data, escape_property
 
 _ANNOTATION = {FAIL: "error", WARN: "warning", NOT_CHECKED: "notice"}

@@ -122,7 +122,7 @@ def test_secure_export_as_non_root_is_its_own_result(
 ) -> None:
     """As non-root the client cannot bind a port below 1024 and uses an unprivileged one; the
     effective uid is what doctor decides that by, so a non-root uid stands in for a user."""
-    monkeypatch.setattr("generator.doctor.os.geteuid", lambda: 1000)
+    monkeypatch.setattr("generator.doctor.probe.os.geteuid", lambda: 1000)
     code, checks, err = run(tmp_path, "/secure")
     assert code == 0, (checks, err)  # nothing failed: the nodes use privileged ports
     result = by_check(checks)
