@@ -104,8 +104,8 @@ def adopt(
     their provisioner. Chart values it cannot map are listed on stderr ("not mapped: ..."); the
     file is validated before it is written and never overwrites one.
     """
-    from generator.scaffold.adopt import Request
     from generator.scaffold.adopt import adopt as adopt_release
+    from generator.scaffold.adopt_chart import Request
     from generator.scaffold.init import schema_reference
     from generator.scaffold.runbook import runbook
 

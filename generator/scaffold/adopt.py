@@ -10,120 +10,27 @@ rendered them, or the value is refused with its place in the helm file.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from generator.drivers.nfs_subdir import DRIVER
 from generator.errors import InvalidValues, Problem
 from generator.model import build_model
-from generator.render.yamlsafe import block, scalar
+from generator.render.yamlsafe import block
+from generator.scaffold.adopt_chart import (
+    DIRECT,
+    HANDLED,
+    HARMLESS,
+    ROOT_VOLUME_DEFAULTS,
+    Adoption,
+    HelmPath,
+    Request,
+    empty,
+)
+from generator.scaffold.adopt_file import relocate, values_text
 from generator.scaffold.runbook import Takeover
-from generator.values.document import Document, JsonPath, format_path
+from generator.values.document import Document, format_path
 from generator.values.load import load_bytes
-
-HelmPath = tuple[str, ...]
-
-
-def _empty(value: Any) -> bool:
-    return value in (None, "", [], {}, False)
-
-
-def _equals(*accepted: Any) -> Callable[[Any], bool]:
-    return lambda value: value in accepted
-
-
-# Chart values that need no key in our values file when they hold these values: chart defaults
-# the tree renders the same way, or objects the tree renders itself (class, RBAC, account).
-HARMLESS: dict[HelmPath, Callable[[Any], bool]] = {
-    ("storageClass", "create"): lambda value: True,
-    ("storageClass", "annotations"): _empty,
-    ("storageClass", "allowVolumeExpansion"): lambda value: True,  # mutable; reported as changed
-    ("storageClass", "defaultClass"): lambda value: True,  # mutable; follows --default-class
-    ("rbac", "create"): lambda value: True,
-    ("serviceAccount", "create"): lambda value: True,
-    ("serviceAccount", "name"): _empty,
-    ("serviceAccount", "annotations"): _empty,
-    ("podSecurityPolicy", "enabled"): _empty,
-    ("strategyType",): _equals("Recreate"),
-    ("podDisruptionBudget", "enabled"): _empty,
-    ("podDisruptionBudget", "maxUnavailable"): lambda value: True,  # read only when enabled
-    ("nameOverride",): _empty,
-    ("fullnameOverride",): _empty,
-    ("priorityClassName",): _empty,
-    ("buildMode",): _empty,
-    ("podAnnotations",): _empty,
-    ("podSecurityContext",): _empty,
-    ("securityContext",): _empty,
-    ("nodeSelector",): _empty,
-    ("affinity",): _empty,
-    ("tolerations",): _empty,
-    ("labels",): _empty,
-    ("resources",): _empty,  # none set: the tree's small requests and limits apply
-}
-# Read by the chart only for the root PV/PVC it makes when nfs.mountOptions is set.
-ROOT_VOLUME_DEFAULTS: dict[HelmPath, Any] = {
-    ("nfs", "volumeName"): f"{DRIVER.chart}-root",
-    ("nfs", "reclaimPolicy"): "Retain",
-    ("storageClass", "accessModes"): "ReadWriteOnce",
-}
-# Chart value -> values key, copied as they are (the schema and checks judge them).
-DIRECT: dict[HelmPath, tuple[str, ...]] = {
-    ("nfs", "server"): ("nfs", "server"),
-    ("nfs", "path"): ("nfs", "path"),
-    ("nfs", "mountOptions"): ("nfs", "mountOptions"),
-    ("storageClass", "reclaimPolicy"): ("storageClass", "reclaimPolicy"),
-    ("storageClass", "volumeBindingMode"): ("storageClass", "volumeBindingMode"),
-    ("storageClass", "onDelete"): ("storageClass", "onDelete"),
-    ("storageClass", "pathPattern"): ("storageClass", "pathPattern"),
-    ("replicaCount",): ("provisioner", "replicas"),
-    ("image", "repository"): ("provisioner", "image", "repository"),
-    ("image", "tag"): ("provisioner", "image", "tag"),
-    ("image", "pullPolicy"): ("provisioner", "image", "pullPolicy"),
-    ("leaderElection", "enabled"): ("provisioner", "leaderElection"),
-    ("resources",): ("provisioner", "resources"),
-}
-HANDLED = {
-    ("storageClass", "name"),
-    ("storageClass", "archiveOnDelete"),
-    ("storageClass", "provisionerName"),
-}
-
-
-@dataclass(frozen=True)
-class Request:
-    """What the operator read off the cluster, and where the values file goes."""
-
-    helm_values: Path
-    release: str
-    namespace: str
-    storage_class: str | None
-    cluster: str
-    target: Path
-    target_namespace: str
-    engine: str
-    repo_url: str | None
-    default_class: bool
-
-
-@dataclass
-class Adoption:
-    """The values to write, where each came from in the helm file, and what was left behind."""
-
-    values: dict[str, Any] = field(default_factory=dict)
-    origin: dict[str, HelmPath] = field(default_factory=dict)  # values field -> helm key
-    not_mapped: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    manual_names: dict[str, str] = field(default_factory=dict)  # kind -> name the chart used
-
-    def put(self, path: tuple[str, ...], value: Any, source: HelmPath | None) -> None:
-        node = self.values
-        for part in path[:-1]:
-            node = node.setdefault(part, {})
-        node[path[-1]] = value
-        if source is not None:
-            self.origin[format_path(path)] = source
 
 
 def leaves(data: Any, path: HelmPath = ()) -> list[tuple[HelmPath, Any]]:
@@ -191,7 +98,7 @@ def map_values(doc: Document, request: Request) -> Adoption:
     mount_options = _get(helm, ("nfs", "mountOptions"))
     for path, value in leaves(helm):
         if path in DIRECT:
-            if path == ("resources",) and _empty(value):
+            if path == ("resources",) and empty(value):
                 continue
             if path == ("nfs", "mountOptions") and value is None:
                 continue
@@ -203,7 +110,7 @@ def map_values(doc: Document, request: Request) -> Adoption:
                 adoption.put(("images", "pullSecrets"), _secret_names(value), path)
         elif path in ROOT_VOLUME_DEFAULTS:
             if (
-                _empty(mount_options)
+                empty(mount_options)
                 or value == ROOT_VOLUME_DEFAULTS[path]
                 or value == [ROOT_VOLUME_DEFAULTS[path]]
             ):
@@ -304,97 +211,6 @@ def request_replicas(helm: dict[str, Any]) -> Any:
 def _account(helm: dict[str, Any], fullname: str) -> str:
     name = _get(helm, ("serviceAccount", "name"))
     return name if isinstance(name, str) and name else fullname
-
-
-def values_text(adoption: Adoption, request: Request, schema_ref: str) -> str:
-    """The values file: the keys adopt fills in, each written by the YAML-safe writer."""
-    values: dict[str, Any] = {
-        "cluster": request.cluster,
-        "namespace": request.target_namespace,
-        "nfs": _ordered(adoption.values.get("nfs", {}), ("server", "path", "mountOptions")),
-        "storageClass": adoption.values["storageClass"],
-        "chart": {"releaseName": request.release},
-    }
-    for key in ("provisioner", "images"):
-        if key in adoption.values:
-            values[key] = adoption.values[key]
-    gitops: dict[str, Any] = {"engine": request.engine}
-    if request.repo_url:
-        gitops["repoURL"] = request.repo_url
-    values["gitops"] = gitops
-    lines = [
-        f"# yaml-language-server: $schema={schema_ref}",
-        f"# nfs-gitops values of cluster {request.cluster}, written by `nfs-gitops adopt` from",
-        f"# the values of Helm release {request.release} (namespace {request.namespace}).",
-        "# The tree keeps the release's name, class name and provisioner name, so existing",
-        "# volumes keep their provisioner. Follow the takeover runbook adopt printed before the",
-        "# first commit.",
-    ]
-    for key, value in values.items():
-        lines.append(f"{scalar(key)}:{block(value, 2)}")
-    return "\n".join(lines) + "\n"
-
-
-def _ordered(mapping: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
-    return {key: mapping[key] for key in (*order, *mapping) if key in mapping}
-
-
-def relocate(problems: list[Problem], adoption: Adoption, doc: Document) -> list[Problem]:
-    """Name a problem found in the values about to be written at its place in the helm file,
-    when the value came from there (the generated file does not exist yet)."""
-    out = []
-    for problem in problems:
-        source = _source(problem.field, adoption)
-        if source is None:  # a value adopt chose (an option, a derived name): name the key
-            message = f"in the values adopt would write: {problem.message}"
-            out.append(Problem(doc.file, 1, 1, problem.field, message, problem.code))
-            continue
-        line, column = doc.locate(source)
-        out.append(
-            Problem(doc.file, line, column, format_path(source), problem.message, problem.code)
-        )
-    return out
-
-
-def _source(field_name: str, adoption: Adoption) -> JsonPath | None:
-    best = None
-    for values_field, helm_path in adoption.origin.items():
-        inside = field_name.startswith((values_field + ".", values_field + "["))
-        longer = best is None or len(values_field) > len(best[0])
-        if (field_name == values_field or inside) and longer:
-            best = (values_field, helm_path)
-    if best is None:
-        return None
-    values_field, helm_path = best
-    rest = field_name[len(values_field) :]
-    return _extend(helm_path, rest)
-
-
-def _extend(path: HelmPath, rest: str) -> JsonPath:
-    """helm path + the trailing `.key` / `[n]` parts of a values field."""
-    out: list[str | int] = list(path)
-    token = ""
-    i = 0
-    while i < len(rest):
-        char = rest[i]
-        if char == ".":
-            if token:
-                out.append(token)
-            token = ""
-        elif char == "[":
-            if token:
-                out.append(token)
-            token = ""
-            end = rest.index("]", i)
-            inner = rest[i + 1 : end]
-            out.append(int(inner) if inner.isdigit() else inner.strip('"'))
-            i = end
-        else:
-            token += char
-        i += 1
-    if token:
-        out.append(token)
-    return tuple(out)
 
 
 def load_helm_values(raw: bytes, name: str) -> Document:
