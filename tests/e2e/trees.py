@@ -7,7 +7,6 @@ What a test expects comes from the values file (the input), never from the rende
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from generator.lint import read_kustomization, without_helm_charts
 from generator.schema import engines
 
 from .kubeapi import Obj
@@ -129,20 +129,15 @@ def build(kustomize: Path, tree: Tree, workdir: Path) -> tuple[list[Obj], list[s
     and the chart from its repository, none of which is available offline; such a tree is built
     without its helmCharts entry (the chart's own objects are left out, and a note says so).
     """
-    directory = tree.directory
     notes: list[str] = []
-    kustomization: Any = yaml.safe_load((directory / "kustomization.yaml").read_text())
-    if isinstance(kustomization, dict) and kustomization.get("helmCharts"):
-        copy = workdir / "without-helm-charts"
-        shutil.copytree(directory, copy)
-        del kustomization["helmCharts"]
-        (copy / "kustomization.yaml").write_text(yaml.safe_dump(kustomization, sort_keys=False))
-        charts = ", ".join(
-            str(c.get("name"))
-            for c in yaml.safe_load((directory / "kustomization.yaml").read_text())["helmCharts"]
-        )
-        notes.append(f"{tree.id}: helmCharts ({charts}) not inflated offline; built without them")
-        directory = copy
+    path, data, problems = read_kustomization(tree.directory)
+    if path is None or problems:
+        raise RuntimeError(f"{tree.id}: {'; '.join(map(str, problems))}")
+    copy = workdir / "without-helm-charts"
+    directory, charts = without_helm_charts(tree.directory, path, data, copy)
+    if charts:
+        shown = ", ".join(charts)
+        notes.append(f"{tree.id}: helmCharts ({shown}) not inflated offline; built without them")
     result = subprocess.run(
         [str(kustomize), "build", str(directory)], capture_output=True, text=True
     )
