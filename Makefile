@@ -40,7 +40,8 @@ lint-python: venv ## Static checks of the project's Python: ruff and mypy --stri
 
 lint: lint-python ## Old name of lint-python
 
-test: venv lint-python kubeconform ## Run the whole test suite (sets up everything it needs)
+# Tests marked `tools` (pyproject) run kubeconform and kustomize: installed here, never skipped.
+test: venv lint-python tools schemas kubeconform ## Run the whole test suite (sets up everything it needs)
 	$(PY) -m pytest tests --ignore=tests/e2e --ignore=tests/nfs
 
 golden: venv ## Refresh the golden trees under tests/golden/ after an intended change

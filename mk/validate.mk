@@ -23,7 +23,7 @@ KUBERNETES_VALIDATE_VERSION := 1.37.0
 KUBERNETES_VALIDATE_SHA256  := 85136d018a27b50ec7fc049d902bfa5193f5976807e6c0f408e3ab6fe078cad9
 KUBERNETES_VALIDATE_WHEEL   := kubernetes_validate-$(KUBERNETES_VALIDATE_VERSION)-py3-none-any.whl
 
-# Where nfs-gitops looks for the offline schemas (generator/lint.py, SCHEMA_CACHE).
+# Where nfs-gitops looks for the offline schemas (generator/lint/locations.py, SCHEMA_CACHE).
 SCHEMA_CACHE        := .cache/schemas
 CRD_SCHEMA_DIR      := $(SCHEMA_CACHE)/crds
 # Empty: nfs-gitops's own offline locations. Otherwise kubeconform -schema-location values.

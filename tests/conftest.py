@@ -15,6 +15,26 @@ nfs:
 """
 
 
+# What a test marked `tools` needs; make test installs each (tools, schemas) before pytest runs.
+TOOLS = {
+    "bin/kubeconform": "make tools",
+    "bin/kustomize": "make tools",
+    ".cache/schemas/.stamp": "make schemas",
+    ".cache/schemas/crds/.stamp": "make schemas",
+}
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A `tools` test without its tools fails, loudly, naming what to run: never a skip."""
+    if item.get_closest_marker("tools") is None:
+        return
+    missing = [
+        f"{path} (run `{how}`)" for path, how in TOOLS.items() if not (ROOT / path).is_file()
+    ]
+    if missing:
+        pytest.fail(f"missing for a `tools` test: {', '.join(missing)}; make test installs them")
+
+
 @pytest.fixture
 def at_root(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Run from the repository root, as make does, so headers name values files the same way."""

@@ -136,6 +136,7 @@ def test_generated_crds_are_the_kinds_the_trees_use() -> None:
         assert expected in names
 
 
+@pytest.mark.tools
 def test_generated_schemas_are_strict() -> None:
     schema = json.loads(
         (generated(SCHEMAS) / "helm.toolkit.fluxcd.io" / "helmrelease_v2.json").read_text()

@@ -224,6 +224,7 @@ WITH_ENTRY_POINTS = {
 }
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("name", WITH_ENTRY_POINTS)
 def test_entry_points_match_their_crd_schemas(name: str) -> None:
     [obj] = parsed(rendered(WITH_ENTRY_POINTS[name]), name)
@@ -297,6 +298,7 @@ GOLDEN_TREES = sorted(
 )
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("tree", GOLDEN_TREES, ids=[t.parent.parent.name for t in GOLDEN_TREES])
 def test_golden_engine_trees_pass_kubeconform(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)  # ./bin and the schema locations are relative to the root

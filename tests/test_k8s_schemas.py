@@ -193,6 +193,7 @@ def cache() -> Path:
     return CACHE
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("version", kubernetes_versions())
 def test_cached_schemas_are_self_contained(cache: Path, version: str) -> None:
     folder = cache / ks.target_dir(version)
@@ -209,6 +210,7 @@ def cached_validator(cache: Path, name: str) -> Draft202012Validator:
     return Draft202012Validator(json.loads((folder / name).read_text()))
 
 
+@pytest.mark.tools
 def test_cached_storageclass_schema_checks_the_rendered_storageclass(cache: Path) -> None:
     validator = cached_validator(cache, "storageclass-storage-v1.json")
     storageclass = yaml.safe_load((ROOT / "output/homelab/storageclass.yaml").read_text())
@@ -217,6 +219,7 @@ def test_cached_storageclass_schema_checks_the_rendered_storageclass(cache: Path
     assert not validator.is_valid(storageclass)
 
 
+@pytest.mark.tools
 def test_cached_daemonset_schema_resolves_its_definitions_offline(cache: Path) -> None:
     validator = cached_validator(cache, "daemonset-apps-v1.json")
     docs = yaml.safe_load_all((ROOT / "output/homelab/node-installer.yaml").read_text())

@@ -39,14 +39,9 @@ NEWEST = kubernetes_versions()[-1]
 
 @pytest.fixture(autouse=True)
 def at_root(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Run from the repository root, as make does: ./bin and the schema paths are relative."""
+    """Run from the repository root, as make does: ./bin and the schema paths are relative.
+    Tests that run the tools carry the `tools` marker (tests/conftest.py checks they exist)."""
     monkeypatch.chdir(ROOT)
-    for tool in ("kubeconform", "kustomize"):
-        if not (ROOT / "bin" / tool).is_file():
-            pytest.fail(f"bin/{tool} is missing: run `make tools` (make test does)")
-    for stamp in (".cache/schemas/.stamp", ".cache/schemas/crds/.stamp"):
-        if not (ROOT / stamp).is_file():
-            pytest.fail(f"{stamp} is missing: run `make schemas` (make test does)")
     yield
 
 
@@ -98,6 +93,7 @@ def test_there_are_trees_to_lint() -> None:
     assert HOMELAB in TREES
 
 
+@pytest.mark.tools
 @pytest.mark.parametrize("path", TREES, ids=[tree.name for tree in TREES])
 def test_every_rendered_tree_is_valid_for_every_supported_version(path: Path) -> None:
     result = lint(path.relative_to(ROOT), versions=())
@@ -111,6 +107,7 @@ def test_every_rendered_tree_is_valid_for_every_supported_version(path: Path) ->
             assert re.search(r"Valid: [1-9]", line), line
 
 
+@pytest.mark.tools
 def test_homelab_files_are_its_resources_not_its_values_or_kustomize_config() -> None:
     files, findings = resource_files(HOMELAB)
     assert findings == []
@@ -130,6 +127,7 @@ def test_homelab_files_are_its_resources_not_its_values_or_kustomize_config() ->
 # -- the check can fail -------------------------------------------------------------------------
 
 
+@pytest.mark.tools
 def test_unknown_field_in_the_daemonset_is_rejected(tree: Path) -> None:
     edit(tree / "node-installer.yaml", "kind: DaemonSet\n", "kind: DaemonSet\nfrobnicate: true\n")
     result = lint(tree)
@@ -141,6 +139,7 @@ def test_unknown_field_in_the_daemonset_is_rejected(tree: Path) -> None:
     assert "nfs-gitops: 1 problem(s)" in result.stderr
 
 
+@pytest.mark.tools
 def test_unknown_field_deep_in_the_pod_template_is_rejected(tree: Path) -> None:
     edit(
         tree / "node-installer.yaml",
@@ -154,6 +153,7 @@ def test_unknown_field_deep_in_the_pod_template_is_rejected(tree: Path) -> None:
     assert "/spec/template/spec: additional properties 'tolerashuns' not allowed" in problem
 
 
+@pytest.mark.tools
 def test_wrong_type_in_the_storageclass_is_rejected(tree: Path) -> None:
     edit(tree / "storageclass.yaml", 'archiveOnDelete: "true"', "archiveOnDelete: true")
     result = lint(tree)
@@ -165,6 +165,7 @@ def test_wrong_type_in_the_storageclass_is_rejected(tree: Path) -> None:
     assert "Invalid: 1" in result.stdout
 
 
+@pytest.mark.tools
 def test_helmrelease_without_interval_is_rejected(tree: Path) -> None:
     text = (tree / "helmrelease.yaml").read_text()
     (tree / "helmrelease.yaml").write_text(re.sub(r"(?m)^  interval: .*\n", "", text))
@@ -176,6 +177,7 @@ def test_helmrelease_without_interval_is_rejected(tree: Path) -> None:
     ]
 
 
+@pytest.mark.tools
 def test_a_kind_without_schema_fails_instead_of_being_skipped(tree: Path) -> None:
     add_resource(
         tree, "widget.yaml", "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n"
@@ -186,6 +188,7 @@ def test_a_kind_without_schema_fails_instead_of_being_skipped(tree: Path) -> Non
     assert "Errors: 1, Skipped: 0" in result.stdout
 
 
+@pytest.mark.tools
 def test_a_problem_of_some_versions_only_says_which(tree: Path) -> None:
     # DeviceClass resource.k8s.io/v1 is GA since Kubernetes 1.34.
     add_resource(
@@ -201,6 +204,7 @@ def test_a_problem_of_some_versions_only_says_which(tree: Path) -> None:
     ]
 
 
+@pytest.mark.tools
 def test_every_problem_is_reported_once_with_files_and_build_merged(tree: Path) -> None:
     edit(tree / "storageclass.yaml", "reclaimPolicy: Delete", "reclaimPolicy: 3\nsurprise: x")
     result = lint(tree, versions=())
@@ -213,6 +217,7 @@ def test_every_problem_is_reported_once_with_files_and_build_merged(tree: Path) 
     ]
 
 
+@pytest.mark.tools
 def test_generated_objects_are_checked_in_the_build(tree: Path) -> None:
     before = counts(lint(tree))
     edit(
@@ -227,6 +232,7 @@ def test_generated_objects_are_checked_in_the_build(tree: Path) -> None:
     assert after["kustomize build"][0] == before["kustomize build"][0] + 1
 
 
+@pytest.mark.tools
 def test_a_kustomize_build_failure_is_a_problem(tree: Path) -> None:
     edit(tree / "kustomization.yaml", "configurations:\n", "configurations:\n  - missing.yaml\n")
     result = lint(tree)
@@ -236,6 +242,7 @@ def test_a_kustomize_build_failure_is_a_problem(tree: Path) -> None:
     assert "missing.yaml" in problem
 
 
+@pytest.mark.tools
 def test_a_listed_resource_that_does_not_exist_is_a_problem(tree: Path) -> None:
     (tree / "storageclass.yaml").unlink()
     result = lint(tree)
@@ -246,6 +253,7 @@ def test_a_listed_resource_that_does_not_exist_is_a_problem(tree: Path) -> None:
     ) in problems(result)
 
 
+@pytest.mark.tools
 def test_objects_beside_the_kustomization_are_checked_too(tree: Path) -> None:
     # Not a resource of the kustomization (like an Argo CD Application), but a Kubernetes object.
     before = counts(lint(tree))
@@ -260,6 +268,7 @@ def test_objects_beside_the_kustomization_are_checked_too(tree: Path) -> None:
     assert counts(result)["files"] == (before["files"][0] + 1, before["files"][1] + 1)
 
 
+@pytest.mark.tools
 def test_a_tree_that_inflates_a_chart_is_built_without_helm(tree: Path) -> None:
     before = counts(lint(tree))
     edit(
@@ -274,12 +283,14 @@ def test_a_tree_that_inflates_a_chart_is_built_without_helm(tree: Path) -> None:
     assert counts(result) == before
 
 
+@pytest.mark.tools
 def test_a_folder_without_kustomization_is_not_a_tree(tmp_path: Path) -> None:
     result = lint(tmp_path)
     assert result.exit_code == 1
     assert problems(result) == [f"{tmp_path}: -: no kustomization.yaml; not a rendered tree"]
 
 
+@pytest.mark.tools
 def test_skipped_resources_fail(
     tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -346,6 +357,7 @@ def tools_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", f"{ROOT / 'bin'}{os.pathsep}{os.environ['PATH']}")
 
 
+@pytest.mark.tools
 @pytest.mark.usefixtures("tools_on_path")
 def test_kubeconform_on_path_is_found(
     tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -366,6 +378,7 @@ def test_kubeconform_on_path_is_found(
     assert result.exit_code == 0, result.output
 
 
+@pytest.mark.tools
 def test_missing_schema_folder_is_a_clear_error(tree: Path, tmp_path: Path) -> None:
     missing = tmp_path / "no-such-cache"
     result = CliRunner().invoke(
@@ -406,6 +419,7 @@ def test_readme_names_the_supported_versions() -> None:
     assert f"Supported Kubernetes versions: {versions}." in (ROOT / "README.md").read_text()
 
 
+@pytest.mark.tools
 def test_schema_cache_has_every_supported_version() -> None:
     for version in kubernetes_versions():
         folder = ROOT / ".cache" / "schemas" / f"v{version}.0-standalone-strict"
@@ -456,6 +470,7 @@ def test_finding_and_summary_formats() -> None:
 # -- the lone clone: schemas made by the project, found without options -------------------------
 
 
+@pytest.mark.tools
 def test_strict_crd_schemas_reject_an_unknown_helmrelease_field(tree: Path) -> None:
     """The generated HelmRelease schema is strict: the rendered one passes, a typo does not."""
     assert lint(tree).exit_code == 0
@@ -468,6 +483,7 @@ def test_strict_crd_schemas_reject_an_unknown_helmrelease_field(tree: Path) -> N
     ) in problems(result)
 
 
+@pytest.mark.tools
 @pytest.mark.usefixtures("tools_on_path")
 def test_default_schemas_are_found_from_inside_the_clone(
     tree: Path, monkeypatch: pytest.MonkeyPatch
@@ -479,6 +495,7 @@ def test_default_schemas_are_found_from_inside_the_clone(
     assert "Invalid: 0, Errors: 0, Skipped: 0" in result.stdout
 
 
+@pytest.mark.tools
 @pytest.mark.usefixtures("tools_on_path")
 def test_outside_a_clone_the_message_says_what_to_run_or_pass(
     tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -496,6 +513,7 @@ def test_outside_a_clone_the_message_says_what_to_run_or_pass(
     assert "[tool-missing]" in message
 
 
+@pytest.mark.tools
 def test_lint_is_kept_as_a_hidden_alias(tree: Path) -> None:
     options = [f"--kubernetes-version={NEWEST}"]
     options += [f"--schema-location={location}" for location in LOCATIONS]
