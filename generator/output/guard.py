@@ -25,32 +25,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from generator.errors import InvalidValues, Problem
 from generator.model import Model
-from generator.output.header import is_generated_text, stamped
-from generator.render import CLASS_FILE, RETAINED_PREFIX, retained_file
+from generator.output.header import stamped
+from generator.output.ondisk import (
+    API_DEFAULTS,
+    HELM_VALUES_FILE,
+    Disk,
+    classes_in,
+    read_disk,
+    retained_view,
+)
+from generator.render import CLASS_FILE, retained_file
 from generator.render import render as render_bodies
-from generator.values.checks.names import is_dns1123_subdomain
 from generator.values.document import Document, JsonPath
 
 IMMUTABLE = ("provisioner", "parameters", "reclaimPolicy", "volumeBindingMode")
-# What the API server stores for a field left out, so leaving out a default is no change.
-API_DEFAULTS: dict[str, Any] = {
-    "parameters": {},
-    "reclaimPolicy": "Delete",
-    "volumeBindingMode": "Immediate",
-    "mountOptions": [],
-}
 # Where each class field other than a parameter comes from in the values (parameters: the
 # driver's class_parameters).
 FIELD_KEYS: dict[str, JsonPath] = {
     "reclaimPolicy": ("storageClass", "reclaimPolicy"),
     "volumeBindingMode": ("storageClass", "volumeBindingMode"),
 }
-HELM_VALUES_FILE = "helm-values.yaml"
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -63,99 +59,11 @@ class Options:
 
 
 @dataclass
-class Disk:
-    """What the tree on disk holds that the guard compares with (parsed only when it differs)."""
-
-    class_text: str | None = None  # storageclass.yaml
-    values_text: str | None = None  # helm-values.yaml
-    retained: dict[str, dict[str, Any]] = field(default_factory=dict)  # storageclass-retained-*
-
-    def current(self) -> dict[str, dict[str, Any]]:
-        return classes_in(self.class_text)
-
-    def export(self) -> tuple[Any, Any] | None:
-        """nfs.server and nfs.path of helm-values.yaml."""
-        values = _documents(self.values_text)
-        nfs = values[0].get("nfs") if values else None
-        return (nfs.get("server"), nfs.get("path")) if isinstance(nfs, dict) else None
-
-
-@dataclass
 class Guarded:
     """The files to write and what the summary must say about them."""
 
     files: dict[str, str]
     notes: list[str] = field(default_factory=list)
-
-
-def _read(path: Path) -> str | None:
-    if path.is_symlink() or not path.is_file():
-        return None  # plan_changes refuses links and non-files where it writes
-    try:
-        return path.read_bytes().decode("utf-8", errors="replace")
-    except OSError:
-        return None  # plan_changes reports an unreadable file with its own code
-
-
-def _documents(text: str | None) -> list[dict[str, Any]]:
-    if text is None:
-        return []
-    try:
-        return [doc for doc in yaml.load_all(text, Loader=_LOADER) if isinstance(doc, dict)]
-    except yaml.YAMLError:
-        return []  # not YAML any more: nothing to compare with; the render replaces it
-
-
-def classes_in(text: str | None) -> dict[str, dict[str, Any]]:
-    """The StorageClass objects of a file's text by name ({} when it does not parse)."""
-    found = {}
-    for doc in _documents(text):
-        metadata = doc.get("metadata")
-        name = metadata.get("name") if isinstance(metadata, dict) else None
-        if doc.get("kind") == "StorageClass" and isinstance(name, str):
-            found[name] = doc
-    return found
-
-
-def read_disk(tree: Path) -> Disk:
-    disk = Disk(_read(tree / CLASS_FILE), _read(tree / HELM_VALUES_FILE))
-    if tree.is_dir() and not tree.is_symlink():
-        for entry in sorted(tree.glob(f"{RETAINED_PREFIX}*.yaml")):
-            text = _read(entry)
-            if text is None or not is_generated_text(text):
-                continue
-            for name, obj in classes_in(text).items():
-                if entry.name == retained_file(name):
-                    disk.retained[name] = obj
-    return disk
-
-
-def retained_view(obj: dict[str, Any]) -> dict[str, Any] | None:
-    """A class as storageclass-retained.yaml.j2 renders it, its immutable fields as they are.
-
-    None when the object is not a class we can carry over unchanged (hand-edited into a shape
-    nfs-gitops never writes).
-    """
-    name = obj["metadata"]["name"]
-    view = {
-        "name": name,
-        "provisioner": obj.get("provisioner"),
-        "parameters": obj.get("parameters") or {},
-        "reclaimPolicy": obj.get("reclaimPolicy") or API_DEFAULTS["reclaimPolicy"],
-        "volumeBindingMode": obj.get("volumeBindingMode") or API_DEFAULTS["volumeBindingMode"],
-        "allowVolumeExpansion": obj.get("allowVolumeExpansion") is True,
-        "mountOptions": obj.get("mountOptions") or [],
-    }
-    strings = [view["provisioner"], view["reclaimPolicy"], view["volumeBindingMode"]]
-    fits = (
-        is_dns1123_subdomain(name)
-        and all(isinstance(value, str) for value in strings)
-        and isinstance(view["parameters"], dict)
-        and all(isinstance(k, str) and isinstance(v, str) for k, v in view["parameters"].items())
-        and isinstance(view["mountOptions"], list)
-        and all(isinstance(option, str) for option in view["mountOptions"])
-    )
-    return view if fits else None
 
 
 def immutable_changes(
