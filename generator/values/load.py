@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
-from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import ReaderError
 
 from generator.errors import InvalidValues, Problem
+from generator.values.compose import SecondDocument, single_node
 from generator.values.document import Document, JsonPath, Position, format_path, quote
 
 # Limits: far above any real values file, low enough that refusing is instant.
@@ -32,7 +31,6 @@ MAX_STRING_CHARS = 4096
 MAX_INTEGER = 2**63 - 1
 _TOO_DEEP = f"nested deeper than {MAX_DEPTH} levels; refused"
 
-_Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _scalars = SafeConstructor()
 _SCALAR_TAGS = {
     "tag:yaml.org,2002:null": _scalars.construct_yaml_null,
@@ -196,7 +194,7 @@ def load_bytes(raw: bytes, name: str) -> Document:
     doc = Document(name, {})
     lines = text.splitlines()
     try:
-        node = _single_node(text)
+        node = single_node(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = _inside(lines, mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -210,7 +208,7 @@ def load_bytes(raw: bytes, name: str) -> Document:
         raise fail(line, column, message, "yaml-syntax") from None
     except yaml.YAMLError as exc:
         raise fail(1, 1, _one_line(f"invalid YAML: {exc}"), "yaml-syntax") from None
-    except _SecondDocument as exc:
+    except SecondDocument as exc:
         raise fail(
             exc.line, 1, "only one YAML document is allowed", "yaml-multiple-documents"
         ) from None
@@ -266,46 +264,3 @@ def _reader_error_position(text: str, exc: ReaderError) -> Position:
         index = min(max(exc.position, 0), len(text))
     line = text.count("\n", 0, index) + 1
     return line, index - (text.rfind("\n", 0, index) + 1) + 1
-
-
-class _SecondDocument(Exception):
-    def __init__(self, line: int) -> None:
-        self.line = line
-
-
-class _AliasLoader(Composer, _Loader):  # type: ignore[misc]
-    """libyaml's parser with PyYAML's composer, so each alias is located where it is used.
-
-    The composer hands out the anchored node itself for every alias; this one hands out a copy
-    that starts at the alias, so a problem in the value is reported at its use, not its anchor.
-    Only files with an alias pay for the Python composer.
-    """
-
-    def __init__(self, text: str) -> None:
-        _Loader.__init__(self, text)
-        Composer.__init__(self)
-
-    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
-        if self.check_event(AliasEvent):
-            event = self.peek_event()
-            node: Node | None = super().compose_node(parent, index)
-            if node is None:
-                return None
-            return type(node)(node.tag, node.value, event.start_mark, event.end_mark)
-        result: Node | None = super().compose_node(parent, index)
-        return result
-
-
-def _single_node(text: str) -> Node | None:
-    """The only document's root node; None for an empty file."""
-    loader: Any = _AliasLoader(text) if "*" in text else _Loader(text)
-    try:
-        if not loader.check_node():
-            return None
-        node: Node = loader.get_node()
-        if loader.check_node():
-            second: Node | None = loader.get_node()
-            raise _SecondDocument(second.start_mark.line + 1 if second is not None else 1)
-        return node
-    finally:
-        loader.dispose()
