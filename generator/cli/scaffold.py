@@ -11,6 +11,14 @@ from generator.cli.options import NonEmptyPath, engine_options
 from generator.cli.render import render_command
 
 
+def new_values_file(cluster: str, output: Path | None, engine: str, repo_url: str | None) -> Path:
+    """The file init and adopt write (--output, else values/CLUSTER.yaml), once the engine
+    options make sense together."""
+    if engine == "argocd" and not repo_url:
+        raise click.UsageError("--engine argocd needs --repo-url (where Argo CD reads output/)")
+    return output if output is not None else Path("values") / f"{cluster}.yaml"
+
+
 @cli.command()
 @click.option("--cluster", required=True, help="Cluster name (DNS-1123 label).")
 @click.option("--server", required=True, help="NFS server: IPv4, IPv6 or DNS name.")
@@ -36,9 +44,7 @@ def init(
     from generator.scaffold.init import schema_reference, values_text, write_new
     from generator.values.fleet import validate_new
 
-    if engine == "argocd" and not repo_url:
-        raise click.UsageError("--engine argocd needs --repo-url (where Argo CD reads output/)")
-    target = output if output is not None else Path("values") / f"{cluster}.yaml"
+    target = new_values_file(cluster, output, engine, repo_url)
     text = values_text(
         cluster=cluster,
         server=server,
@@ -109,26 +115,18 @@ def adopt(
     from generator.scaffold.init import schema_reference
     from generator.scaffold.runbook import runbook
 
-    if engine == "argocd" and not repo_url:
-        raise click.UsageError("--engine argocd needs --repo-url (where Argo CD reads output/)")
+    target = new_values_file(cluster, output, engine, repo_url)
     if target_namespace == release_namespace:
         raise click.UsageError(
             f"--target-namespace must differ from the release's namespace ({release_namespace}): "
             "the runbook retires the manual release after the tree's provisioner runs"
         )
-    target = output if output is not None else Path("values") / f"{cluster}.yaml"
-    request = Request(
-        helm_values=helm_values,
-        release=release,
-        namespace=release_namespace,
-        storage_class=storage_class,
-        cluster=cluster,
-        target=target,
-        target_namespace=target_namespace,
-        engine=engine,
-        repo_url=repo_url,
-        default_class=default_class,
-    )
+    # The options are the request's fields, but for the two the command names differently.
+    given = click.get_current_context().params
+    kept = {
+        key: value for key, value in given.items() if key not in ("release_namespace", "output")
+    }
+    request = Request(**kept, namespace=release_namespace, target=target)
     result = adopt_release(request, schema_reference(target))
     click.echo(f"wrote {target}", err=True)
     for key in result.adoption.not_mapped:
