@@ -13,7 +13,11 @@ OUTPUT ?= output
 
 .PHONY: help venv render check test lint lint-python golden docs bench path
 
-help: ## Show this help
+help: ## Show this help and the layout of the package
+	@echo "nfs-gitops: generator/ by stage, imports one way (README, Development):"
+	@echo "  schema -> values (load, fleet, checks) -> drivers, engines -> model -> render -> output;"
+	@echo "  lint beside; report, cli, doctor, scaffold on top. templates/: common, drivers, engines."
+	@echo
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 $(VENV)/.installed: pyproject.toml
@@ -41,10 +45,10 @@ lint-python: venv ## Static checks of the project's Python: ruff and mypy --stri
 lint: lint-python ## Old name of lint-python
 
 # Tests marked `tools` (pyproject) run kubeconform and kustomize: installed here, never skipped.
-test: venv lint-python tools schemas kubeconform ## Run the whole test suite (sets up everything it needs)
+test: venv lint-python tools schemas kubeconform ## Run the whole test suite; installs the tools `tools` tests need
 	$(PY) -m pytest tests --ignore=tests/e2e --ignore=tests/nfs
 
-golden: venv ## Refresh the golden trees under tests/golden/ after an intended change
+golden: venv ## Refresh tests/golden/*/expected through the CLI (render --prune) after an intended change
 	$(PY) -m tests.golden_refresh
 
 docs: venv ## Refresh the values reference in README.md from the schema
