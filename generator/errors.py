@@ -17,10 +17,41 @@ class Problem:
     message: str
     code: str
 
+    def entry(self) -> Entry:
+        return Entry(
+            file=self.file,
+            line=self.line,
+            column=self.column,
+            field=self.field,
+            message=self.message,
+            code=self.code,
+        )
+
     def __str__(self) -> str:
         file = self.file if self.file.isprintable() else json.dumps(self.file)
         text = f"{file}:{self.line}:{self.column}: {self.field}: {self.message} [{self.code}]"
         return printable(text)
+
+
+@dataclass(frozen=True, kw_only=True, order=True)
+class Entry:
+    """One reported problem, the record every command reports (text, github, json): a located
+    values Problem, a lint finding, an error. file, line, column and field are None where they
+    do not apply."""
+
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    field: str | None = None
+    message: str
+    code: str
+
+    def __str__(self) -> str:
+        where = self.file or "nfs-gitops"
+        if self.line is not None:
+            where = f"{where}:{self.line}:{self.column}"
+        field = f" {self.field}:" if self.field is not None else ""
+        return printable(f"{where}:{field} {self.message}")
 
 
 def printable(text: str) -> str:
@@ -103,6 +134,10 @@ class LintError(NfsGitopsError):
     """`lint` found rendered resources that kubeconform (or kustomize) rejects."""
 
     code = "lint"
+
+    def __init__(self, message: str, *, findings: list[Entry] | None = None) -> None:
+        super().__init__(message)
+        self.findings = list(findings or [])  # each reported like any other entry
 
 
 class BadUsage(NfsGitopsError):

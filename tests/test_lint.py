@@ -23,8 +23,8 @@ from generator.cli import cli
 from generator.lint import (
     CRD_SCHEMA_LOCATION,
     K8S_SCHEMA_LOCATION,
-    Finding,
     Summary,
+    finding,
     messages,
     resource_files,
 )
@@ -137,6 +137,29 @@ def test_unknown_field_in_the_daemonset_is_rejected(tree: Path) -> None:
         "/: additional properties 'frobnicate' not allowed"
     ]
     assert "nfs-gitops: 1 problem(s)" in result.stderr
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize("fmt", ["json", "github"])
+def test_findings_are_reported_in_every_format(tree: Path, fmt: str) -> None:
+    edit(tree / "node-installer.yaml", "kind: DaemonSet\n", "kind: DaemonSet\nfrobnicate: true\n")
+    result = lint(tree, "--format", fmt)
+    assert result.exit_code == 1
+    message = "/: additional properties 'frobnicate' not allowed"
+    if fmt == "json":  # stdout holds the array only; the summaries go to stderr
+        assert json.loads(result.stdout) == [
+            {
+                "file": f"{tree}/node-installer.yaml",
+                "line": None,
+                "column": None,
+                "field": "DaemonSet/nfs-client-installer",
+                "message": message,
+                "code": "lint",
+            }
+        ]
+    else:
+        assert result.stdout.startswith(f"::error file={tree}/node-installer.yaml,title=lint::")
+    assert "Summary:" in result.stderr
 
 
 @pytest.mark.tools
@@ -456,8 +479,8 @@ def test_messages_keep_other_errors_on_one_line() -> None:
 
 
 def test_finding_and_summary_formats() -> None:
-    finding = Finding("output/a/x.yaml", "DaemonSet/d", "/spec: bad")
-    assert str(finding) == "output/a/x.yaml: DaemonSet/d: /spec: bad"
+    one = finding("output/a/x.yaml", "DaemonSet/d", "/spec: bad")
+    assert str(one) == "output/a/x.yaml: DaemonSet/d: /spec: bad"
     summary = Summary("output/a", "1.37", "files", 2)
     for status in ("statusValid", "statusValid", "statusInvalid", "statusWhatever"):
         summary.count(status)

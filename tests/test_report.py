@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import cli
-from generator.errors import DriftError, InvalidValues, OutputError, Problem
-from generator.report import Entry, entries, escape_data, escape_property, github
+from generator.errors import DriftError, Entry, InvalidValues, OutputError, Problem
+from generator.report import entries, escape_data, escape_property, github
 from tests.conftest import MINIMAL
 
 BAD = MINIMAL.replace("192.168.169.3", "999.1.1.1") + "extra: 1\n"

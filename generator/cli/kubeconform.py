@@ -9,6 +9,7 @@ import click
 
 from generator.cli.app import cli
 from generator.cli.options import supported_versions
+from generator.report import chosen_format, format_option
 
 
 @cli.command()
@@ -30,6 +31,7 @@ from generator.cli.options import supported_versions
     "Default: the offline schemas `make schemas` writes to .cache/schemas of the clone "
     "(searched from the working folder upwards), built-in kinds and Flux/Argo CD resources.",
 )
+@format_option
 def kubeconform(
     trees: tuple[Path, ...], versions: tuple[str, ...], locations: tuple[str, ...]
 ) -> None:
@@ -41,13 +43,14 @@ def kubeconform(
     from generator.lint import lint_trees
 
     report = lint_trees(trees, versions, locations)
-    for summary in report.summaries:
-        click.echo(str(summary))
-    for finding in report.findings:
+    text = chosen_format() == "text"
+    for summary in report.summaries:  # stdout holds only the report in github and json
+        click.echo(str(summary), err=not text)
+    for finding in report.findings if text else ():
         click.echo(str(finding), err=True)
     if report.findings:
         names = ", ".join(str(tree) for tree in trees)
-        raise LintError(f"{len(report.findings)} problem(s) in {names}")
+        raise LintError(f"{len(report.findings)} problem(s) in {names}", findings=report.findings)
 
 
 # The old name of `kubeconform`, kept for scripts and hooks written against it.

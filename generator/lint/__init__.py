@@ -12,14 +12,14 @@ from __future__ import annotations
 from generator.lint.kubeconform import lint_tree, lint_trees, messages
 from generator.lint.kustomize import read_kustomization, resource_files, without_helm_charts
 from generator.lint.locations import CRD_SCHEMA_LOCATION, K8S_SCHEMA_LOCATION
-from generator.lint.records import Finding, Report, Summary
+from generator.lint.records import Report, Summary, finding
 
 __all__ = [
     "CRD_SCHEMA_LOCATION",
     "K8S_SCHEMA_LOCATION",
-    "Finding",
     "Report",
     "Summary",
+    "finding",
     "lint_tree",
     "lint_trees",
     "messages",

@@ -12,10 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from generator.errors import LintError
+from generator.errors import Entry, LintError
 from generator.lint.kustomize import BUILD, kustomize_build, resource_files
 from generator.lint.locations import check_schema_locations, default_schema_locations, find_tool
-from generator.lint.records import Finding, Report, Summary
+from generator.lint.records import Report, Summary, finding
 from generator.schema import kubernetes_versions, unsupported
 
 
@@ -112,7 +112,7 @@ def lint_tree(
 
 def _merge(
     seen: dict[tuple[str, str, str], set[str]], versions: Sequence[str], tree: Path
-) -> list[Finding]:
+) -> list[Entry]:
     """One finding per problem; the build's copy of a problem already found in a file is dropped,
     and a problem only some versions have says which."""
     build_file = f"{tree} ({BUILD})"
@@ -124,7 +124,7 @@ def _merge(
         ordered = tuple(v for v in versions if v in where)
         if len(ordered) < len(versions):
             message = f"{message} (Kubernetes {', '.join(ordered)} only)"
-        findings.append(Finding(file, name, message, ordered))
+        findings.append(finding(file, name, message))
     return findings
 
 

@@ -9,27 +9,28 @@ from typing import Any
 
 import yaml
 
-from generator.lint.records import Finding
+from generator.errors import Entry
+from generator.lint.records import finding
 
 KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 BUILD = "kustomize build"
 
 
-def read_kustomization(tree: Path) -> tuple[Path | None, dict[str, Any], list[Finding]]:
+def read_kustomization(tree: Path) -> tuple[Path | None, dict[str, Any], list[Entry]]:
     """The tree's kustomization file and its content, or why it cannot be had."""
     path = next((tree / name for name in KUSTOMIZATION_NAMES if (tree / name).is_file()), None)
     if path is None:
-        return None, {}, [Finding(str(tree), "-", "no kustomization.yaml; not a rendered tree")]
+        return None, {}, [finding(str(tree), "-", "no kustomization.yaml; not a rendered tree")]
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
-        return path, {}, [Finding(str(path), "Kustomization", f"cannot read: {exc}")]
+        return path, {}, [finding(str(path), "Kustomization", f"cannot read: {exc}")]
     if not isinstance(data, dict):
-        return path, {}, [Finding(str(path), "Kustomization", "is not a mapping")]
+        return path, {}, [finding(str(path), "Kustomization", "is not a mapping")]
     return path, data, []
 
 
-def resource_files(tree: Path) -> tuple[list[Path], list[Finding]]:
+def resource_files(tree: Path) -> tuple[list[Path], list[Entry]]:
     """The Kubernetes resource files of a tree: those its kustomization lists under `resources`
     (nested folders followed), then any other top-level YAML file every document of which has an
     apiVersion and a kind (objects rendered beside the kustomization, such as an Argo CD
@@ -39,7 +40,7 @@ def resource_files(tree: Path) -> tuple[list[Path], list[Finding]]:
         return [], findings
     entries = data.get("resources", [])
     if not isinstance(entries, list):
-        return [], [Finding(str(kustomization), "Kustomization", "resources is not a list")]
+        return [], [finding(str(kustomization), "Kustomization", "resources is not a list")]
     files: list[Path] = []
     for entry in entries:
         path = tree / str(entry)
@@ -51,7 +52,7 @@ def resource_files(tree: Path) -> tuple[list[Path], list[Finding]]:
             findings += problems
         else:
             message = f"resource {entry!r} is not a file or folder of the tree"
-            findings.append(Finding(str(kustomization), "Kustomization", message))
+            findings.append(finding(str(kustomization), "Kustomization", message))
     listed = {path.resolve() for path in files}
     for path in sorted(tree.iterdir()):
         if (
@@ -76,10 +77,8 @@ def _has_kinds(path: Path) -> bool:
     )
 
 
-def kustomize_build(
-    kustomize: str, tree: Path, scratch: Path
-) -> tuple[Path | None, Finding | None]:
-    """`kustomize build TREE` into a file under scratch; a Finding when the build fails.
+def kustomize_build(kustomize: str, tree: Path, scratch: Path) -> tuple[Path | None, Entry | None]:
+    """`kustomize build TREE` into a file under scratch; a finding when the build fails.
 
     helmCharts need helm and the chart from the network, so a tree that inflates a chart is built
     from a copy without its helmCharts: everything but the upstream chart's own objects."""
@@ -92,7 +91,7 @@ def kustomize_build(
     )
     if result.returncode != 0:
         message = " ".join(result.stderr.decode(errors="replace").split()) or "failed"
-        return None, Finding(str(kustomization), "Kustomization", f"{BUILD}: {message}")
+        return None, finding(str(kustomization), "Kustomization", f"{BUILD}: {message}")
     built = scratch / "kustomize-build.yaml"
     built.write_bytes(result.stdout)
     return built, None

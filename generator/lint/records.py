@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from generator.errors import Entry
 
-@dataclass(frozen=True, order=True)
-class Finding:
-    """One problem kubeconform (or kustomize) found, for some of the versions checked."""
 
-    file: str
-    resource: str
-    message: str
-    versions: tuple[str, ...] = ()
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.resource}: {self.message}"
+def finding(file: str, resource: str, message: str) -> Entry:
+    """One problem kubeconform (or kustomize) found in file, about resource (Kind/name, or "-")."""
+    return Entry(file=file, field=resource, message=message, code="lint")
 
 
 _COUNTERS = {
@@ -59,4 +53,4 @@ class Summary:
 @dataclass
 class Report:
     summaries: list[Summary] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Entry] = field(default_factory=list)

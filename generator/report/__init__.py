@@ -8,42 +8,30 @@ array go to stdout, where the runner and `jq` read them.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
 import click
 
-from generator.errors import BUG_EXIT, DriftError, InvalidValues, NfsGitopsError, printable
+from generator.errors import (
+    BUG_EXIT,
+    DriftError,
+    Entry,
+    InvalidValues,
+    LintError,
+    NfsGitopsError,
+    printable,
+)
 
 FORMATS = ("text", "github", "json")
 _META_KEY = "nfs_gitops.format"
 
 
-@dataclass(frozen=True, kw_only=True)
-class Entry:
-    """One reported error; file, line, column and field are None when they do not apply."""
-
-    file: str | None = None
-    line: int | None = None
-    column: int | None = None
-    field: str | None = None
-    message: str
-    code: str
-
-
 def entries(error: NfsGitopsError) -> list[Entry]:
     if isinstance(error, InvalidValues):
-        return [
-            Entry(
-                file=p.file,
-                line=p.line,
-                column=p.column,
-                field=p.field,
-                message=p.message,
-                code=p.code,
-            )
-            for p in error.problems
-        ]
+        return [problem.entry() for problem in error.problems]
+    if isinstance(error, LintError) and error.findings:
+        return list(error.findings)
     if isinstance(error, DriftError) and error.files:
         return [
             Entry(file=file, message=why, code=error.code)
