@@ -46,11 +46,11 @@ def kubeconform(
     text = chosen_format() == "text"
     for summary in report.summaries:  # stdout holds only the report in github and json
         click.echo(str(summary), err=not text)
-    for finding in report.findings if text else ():
+    for finding in report.problems if text else ():
         click.echo(str(finding), err=True)
-    if report.findings:
+    if report.problems:
         names = ", ".join(str(tree) for tree in trees)
-        raise LintError(f"{len(report.findings)} problem(s) in {names}", findings=report.findings)
+        raise LintError(f"{len(report.problems)} problem(s) in {names}", findings=report.problems)
 
 
 # The old name of `kubeconform`, kept for scripts and hooks written against it.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -18,7 +18,7 @@ from generator.output.lock import DEFAULT_TIMEOUT
 from generator.report import chosen_format, format_option
 
 if TYPE_CHECKING:
-    from generator.output.changes import TreeChanges
+    pass
 
 T = TypeVar("T")
 
@@ -84,64 +84,30 @@ def render(
     A change Kubernetes would refuse (an immutable StorageClass field) or one that puts volumes
     at risk (a moved NFS export) is refused, nothing written, unless opted in for this render.
     """
-    from generator.output.changes import stale_files, unified_diff
+    from generator.output.changes import unified_diff
     from generator.output.guard import Options
-    from generator.output.lock import output_lock
-    from generator.output.plan import plan_trees
-    from generator.output.prune import plan_orphans
-    from generator.output.write import apply_changes
+    from generator.output.run import render_trees
+    from generator.report.render import summary_lines
     from generator.values.fleet import load_valid
 
     docs = load_valid(values)  # refuse bad values before OUTPUT_DIR is created or locked
-    options = Options(allow_recreate, allow_export_change, check)
-    with output_lock(output_dir, timeout=lock_timeout, shared=check):
-        with _progress(docs, "Rendering") as each:
-            trees = plan_trees(each, output_dir, options)
-        if prune:
-            trees += plan_orphans(output_dir, docs)
-        for note in (note for tree in trees for note in tree.notes):
-            click.echo(note, err=True)
-        if check:
-            stale = [tree for tree in trees if not tree.clean]
-            for tree in stale:  # stdout holds only the JSON array with --format json
-                click.echo(unified_diff(tree), nl=False, err=chosen_format() == "json")
-            if stale:
-                names = ", ".join(str(tree.tree) for tree in stale)
-                files = {path: why for tree in stale for path, why in stale_files(tree).items()}
-                hint = render_command(values, output_dir)
-                raise DriftError(f"output is stale for {names}; run {hint}", files=files)
-            if verbose or _interactive():
-                click.echo(f"{len(docs)} cluster(s) up to date in {output_dir}", err=True)
-            return
-        for tree in trees:
-            apply_changes(tree)
-    _report_written(trees, len(docs), verbose=verbose)
-
-
-def _report_written(trees: list[TreeChanges], clusters: int, *, verbose: bool) -> None:
-    """What a render did. Removals are always named (a prune must never be silent)."""
-    for tree in trees:
-        if verbose:
-            for name in tree.write:
-                click.echo(f"wrote {tree.tree / name}", err=True)
-        for name in tree.remove:
-            click.echo(f"removed {tree.tree / name}", err=True)
-        if tree.orphan:
-            left = " (folder kept: other files remain)"
-            click.echo(
-                f"pruned {tree.tree}: {tree.orphan}; {len(tree.remove)} generated file(s) removed"
-                + (left if tree.tree.exists() else ""),
-                err=True,
-            )
-    if verbose or _interactive() or any(tree.remove for tree in trees):
-        written = sum(len(tree.write) for tree in trees)
-        unchanged = sum(len(tree.unchanged) for tree in trees)
-        removed = sum(len(tree.remove) for tree in trees)
-        click.echo(
-            f"{clusters} cluster(s): {written} file(s) written, {unchanged} unchanged, "
-            f"{removed} removed",
-            err=True,
-        )
+    result = render_trees(
+        docs,
+        output_dir,
+        Options(allow_recreate, allow_export_change, check),
+        prune=prune,
+        lock_timeout=lock_timeout,
+        progress=_progress,
+        notify=lambda note: click.echo(note, err=True),
+    )
+    for tree in result.stale if check else ():  # stdout holds only the report under json
+        click.echo(unified_diff(tree), nl=False, err=chosen_format() == "json")
+    if result.drift:
+        names = ", ".join(str(tree.tree) for tree in result.stale)
+        hint = render_command(values, output_dir)
+        raise DriftError(f"output is stale for {names}; run {hint}", files=result.drift)
+    for line in summary_lines(result, output_dir, verbose=verbose, interactive=_interactive()):
+        click.echo(line, err=True)
 
 
 def render_command(values: Iterable[Path], output_dir: Path) -> str:
@@ -156,7 +122,7 @@ def _interactive() -> bool:
     return sys.stderr.isatty()
 
 
-def _progress(items: list[T], label: str) -> AbstractContextManager[Iterable[T]]:
+def _progress(items: Sequence[T]) -> AbstractContextManager[Iterable[T]]:
     if _interactive():
-        return click.progressbar(items, label=label, file=sys.stderr)
+        return click.progressbar(items, label="Rendering", file=sys.stderr)
     return nullcontext(items)

@@ -66,12 +66,12 @@ def lint_tree(
     kustomize: str,
 ) -> Report:
     report = Report()
-    files, report.findings = resource_files(tree)
+    files, report.problems = resource_files(tree)
     seen: dict[tuple[str, str, str], set[str]] = {}
     with tempfile.TemporaryDirectory(prefix="nfs-gitops-lint-") as scratch:
         built, failed = kustomize_build(kustomize, tree, Path(scratch))
         if failed:
-            report.findings.append(failed)
+            report.problems.append(failed)
         sources = {str(path): str(path) for path in files}
         if built:
             sources[str(built)] = f"{tree} ({BUILD})"
@@ -106,7 +106,7 @@ def lint_tree(
                 if summary.files and summary.total == 0:
                     message = f"no Kubernetes resources found ({summary.source})"
                     seen.setdefault((str(tree), "-", message), set()).add(version)
-    report.findings += _merge(seen, versions, tree)
+    report.problems += _merge(seen, versions, tree)
     return report
 
 
@@ -145,5 +145,5 @@ def lint_trees(
     for tree in trees:
         one = lint_tree(tree, versions, locations, kubeconform, kustomize)
         report.summaries += one.summaries
-        report.findings += one.findings
+        report.problems += one.problems
     return report

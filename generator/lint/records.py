@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from generator.errors import Entry
+from generator.result import Result
 
 
 def finding(file: str, resource: str, message: str) -> Entry:
@@ -51,6 +52,7 @@ class Summary:
 
 
 @dataclass
-class Report:
+class Report(Result):
+    """lint's Result: its problems are the findings, with kubeconform's counts as summaries."""
+
     summaries: list[Summary] = field(default_factory=list)
-    findings: list[Entry] = field(default_factory=list)
