@@ -40,7 +40,7 @@ from generator.values.fleet import load_valid
 from generator.values.load import load_bytes
 from generator.values.plainscalar import reads_back
 from generator.values.validate import validate
-from tests.test_chart_reads_back import PLACES, TEXTS
+from tests.render.test_chart_reads_back import PLACES, TEXTS
 
 from . import crds, trees
 from .cluster import Certs, kube_apiserver

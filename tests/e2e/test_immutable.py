@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.test_guard import BASE, FIELD_CASES
+from tests.output.test_guard import BASE, FIELD_CASES
 
 from .cluster import Certs, kube_apiserver
 from .kubeapi import ApiError, Kube, Obj

@@ -47,7 +47,7 @@ def test_up_to_date_output_passes_quietly(rendered: Path) -> None:
 @pytest.mark.parametrize(
     ("file", "old", "new"),
     [
-        # Hand edits of immutable fields are refused by the guard instead (tests/test_guard.py).
+        # Hand edits of immutable fields are refused by the guard (tests/output/test_guard.py).
         ("homelab/storageclass.yaml", "allowVolumeExpansion: false", "allowVolumeExpansion: true"),
         ("homelab/helm-values.yaml", "replicaCount: 1", "replicaCount: 3"),
         ("office/application.yaml", "selfHeal: true", "selfHeal: false"),

@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 from generator.cli import cli
 from generator.output.layout import repository_root, values_file_named
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*args: str) -> Result:

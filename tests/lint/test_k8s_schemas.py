@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 from devtools import k8s_schemas as ks
 from generator.schema import kubernetes_versions
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".cache" / "schemas"
 DEFS = "/api/_definitions.json#/$defs/"
 

@@ -90,7 +90,7 @@ def test_render_then_check(values_file: Path) -> None:
     tree = out / "homelab"
     assert len(list(tree.iterdir())) == 10
     assert run("render", "--check", str(values_file), "--output-dir", str(out))[0] == 0
-    # A mutable field: an immutable one would be refused by the guard (tests/test_guard.py).
+    # A mutable field: an immutable one would be refused by the guard (tests/output/test_guard.py).
     storage_class = tree / "storageclass.yaml"
     storage_class.write_text(
         storage_class.read_text().replace(

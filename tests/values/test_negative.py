@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from generator.cli import cli
 
-NEGATIVE = Path(__file__).parent / "negative"
+NEGATIVE = Path(__file__).resolve().parents[1] / "negative"
 CASES = sorted(NEGATIVE.glob("*.yaml"))
 
 

@@ -11,7 +11,7 @@ import yaml
 
 from devtools import crd_schemas as cs
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CRDS = ROOT / ".cache" / "crds"
 SCHEMAS = ROOT / ".cache" / "schemas" / "crds"
 

@@ -30,7 +30,7 @@ from generator.lint import (
 )
 from generator.schema import kubernetes_versions
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 HOMELAB = ROOT / "output" / "homelab"
 TREES = sorted(path.parent for path in (ROOT / "output").glob("*/kustomization.yaml"))
 LOCATIONS = (K8S_SCHEMA_LOCATION, CRD_SCHEMA_LOCATION)
