@@ -32,7 +32,7 @@ from generator.output.changes import plan_changes
 from generator.output.guard import tree_files
 from generator.output.header import GENERATED_MARK
 from generator.output.write import apply_changes
-from generator.schema import schema
+from generator.schema import resolve, schema
 from generator.values.load import MAX_DEPTH, MAX_FILE_BYTES, MAX_STRING_CHARS, load_bytes
 from generator.values.validate import validate
 from tests.error_catalogue import documented_codes
@@ -246,10 +246,7 @@ anything = st.recursive(
 
 
 def _resolve(node: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
-    if "$ref" in node:
-        base = defs[node["$ref"].rsplit("/", 1)[-1]]
-        return {**base, **{k: v for k, v in node.items() if k != "$ref"}}
-    return node
+    return resolve(node, {"$defs": defs})
 
 
 def _types(node: dict[str, Any]) -> list[str]:

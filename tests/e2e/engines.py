@@ -24,6 +24,7 @@ from .cluster import ApiServer, Certs, Process, kube_apiserver
 from .controllers import kube_controller_manager
 from .kubeapi import ApiError, Kube, Obj
 from .servers import ChartsError, chart_archives, helm_repository
+from .trees import values_of
 
 REPO = trees.REPO
 FLUX_BIN_DIR = Path(os.environ.get("E2E_FLUX_BIN_DIR", REPO / ".cache" / "flux" / "bin"))
@@ -62,15 +63,6 @@ def flux_crds() -> list[Obj]:
     if not found:
         pytest.fail(f"no Flux CRDs in {CRD_DIR} (run `make crds`)", pytrace=False)
     return found
-
-
-def values_of(values: Path) -> Obj:
-    """The values file merged over the _defaults.yaml beside it (as render merges them)."""
-    data: Any = yaml.safe_load(values.read_text()) or {}
-    defaults = values.parent / "_defaults.yaml"
-    if defaults.is_file():
-        data = trees.merge(yaml.safe_load(defaults.read_text()) or {}, data)
-    return dict(data)
 
 
 def engine_of(values: Path) -> str:

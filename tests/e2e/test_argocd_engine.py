@@ -32,11 +32,11 @@ from .engines import (
     check_service_account,
     control_plane,
     engine_of,
-    values_of,
 )
 from .gitops import git
 from .kubeapi import Kube, Obj
 from .servers import helm_env
+from .trees import values_of
 
 RELEASE_MUST_NOT_CREATE = {
     "StorageClass",

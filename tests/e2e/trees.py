@@ -17,6 +17,7 @@ import yaml
 
 from generator.lint import read_kustomization, without_helm_charts
 from generator.schema import engines
+from generator.values.fleet import load_valid
 
 from .kubeapi import Obj
 
@@ -68,19 +69,15 @@ def tree_ids() -> list[str]:
     return committed_ids() + list(variant_values())
 
 
-def merge(base: Any, over: Any) -> Any:
-    """Values files merge over values/_defaults.yaml: mappings key by key, the rest replaces."""
-    if isinstance(base, dict) and isinstance(over, dict):
-        return {**base, **{k: merge(base.get(k), v) for k, v in over.items()}}
-    return over
+def values_of(values: Path) -> Obj:
+    """The values file merged over the _defaults.yaml beside it, by the product's own loader."""
+    (doc,) = load_valid([values])
+    return dict(doc.data)
 
 
 def expectations(values: Path) -> tuple[bool, bool, bool]:
     """(storageClass.default, nodeInstaller.enabled, leader election) of a values file."""
-    data: Any = yaml.safe_load(values.read_text()) or {}
-    defaults = values.parent / "_defaults.yaml"
-    if defaults.is_file():
-        data = merge(yaml.safe_load(defaults.read_text()) or {}, data)
+    data = values_of(values)
     default_class = (data.get("storageClass") or {}).get("default", True)
     installer = (data.get("nodeInstaller") or {}).get("enabled", True)
     provisioner = data.get("provisioner") or {}
