@@ -14,6 +14,8 @@ import shlex
 import textwrap
 from dataclasses import dataclass
 
+from generator.drivers.nfs_subdir import DRIVER
+
 KEEP = "helm.sh/resource-policy=keep"
 # The kinds the tree re-declares, cluster-wide, under the names the chart gave them.
 SHARED_KINDS = ("StorageClass", "ClusterRole", "ClusterRoleBinding")
@@ -155,7 +157,7 @@ def runbook(t: Takeover) -> str:
             "helm",
             "upgrade",
             t.release,
-            "nfs-subdir-external-provisioner",
+            DRIVER.chart,
             "--repo",
             t.chart_repository,
             "--version",
