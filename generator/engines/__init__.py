@@ -24,7 +24,8 @@ class Engine:
     entrypoints: objects of the engine itself, in the tree but not among its kustomization
     resources (the operator, a Flux bootstrap repository or an Argo CD app of apps applies them).
     recreate: the per-object annotations that make it delete and re-create an object an
-    immutable field keeps it from updating (generator/output/guard.py); {} when it has none.
+    immutable field keeps it from updating (generator/output/guard.py); {} when it has none;
+    recreate_how says, for a refusal's message, what the engine then does.
     """
 
     name: str
@@ -32,6 +33,7 @@ class Engine:
     resources: tuple[TreeFile, ...] = ()
     entrypoints: tuple[TreeFile, ...] = ()
     recreate: Mapping[str, str] = field(default_factory=dict)
+    recreate_how: str = ""  # "Flux deletes and re-creates the class (annotation ...)"
 
 
 def template(engine: str, name: str) -> str:

@@ -19,4 +19,6 @@ ENGINE = Engine(
     ),
     # Replace alone is still an update; with Force Argo CD deletes and creates.
     recreate={"argocd.argoproj.io/sync-options": "Force=true,Replace=true"},
+    recreate_how="Argo CD deletes and re-creates the class (sync-options "
+    "Force=true,Replace=true, this render only)",
 )

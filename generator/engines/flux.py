@@ -25,4 +25,6 @@ ENGINE = Engine(
     ),
     # kustomize-controller re-creates an object when the apply hits an immutable field.
     recreate={"kustomize.toolkit.fluxcd.io/force": "enabled"},
+    recreate_how="Flux deletes and re-creates the class (annotation "
+    "kustomize.toolkit.fluxcd.io/force: enabled, this render only)",
 )

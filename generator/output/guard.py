@@ -120,7 +120,6 @@ def _check_classes(
     retained: dict[str, dict[str, Any]],
     files: dict[str, str],
 ) -> tuple[dict[str, str], list[str], list[Problem]]:
-    engine = model.values["gitops"]["engine"]
     name = model.export.names.storage_class
     notes: list[str] = []
     problems: list[Problem] = []
@@ -152,7 +151,7 @@ def _check_classes(
         problems += [_class_problem(doc, model, tree, *change) for change in changes]
     elif changes:
         files = tree_files(model, retained=kept, recreate=model.engine.recreate)
-        notes.append(_recreate_note(tree, name, engine, changes))
+        notes.append(_recreate_note(tree, name, model, changes))
     elif options.check and model.engine.recreate:
         # The commit of an --allow-recreate render is what CI checks: accept it as rendered.
         forced = tree_files(model, retained=kept, recreate=model.engine.recreate)
@@ -180,17 +179,10 @@ def _values_path(model: Model, class_field: str) -> JsonPath:
     return FIELD_KEYS[class_field]
 
 
-def _recreate_way(engine: str, name: str) -> str:
-    if engine == "flux":
-        return (
-            "re-render with `nfs-gitops render --allow-recreate` so Flux deletes and re-creates "
-            "the class (annotation kustomize.toolkit.fluxcd.io/force: enabled, this render only)"
-        )
-    if engine == "argocd":
-        return (
-            "re-render with `nfs-gitops render --allow-recreate` so Argo CD deletes and "
-            "re-creates the class (sync-options Force=true,Replace=true, this render only)"
-        )
+def _recreate_way(model: Model, name: str) -> str:
+    how = model.engine.recreate_how
+    if how:
+        return f"re-render with `nfs-gitops render --allow-recreate` so {how}"
     return (
         "re-render with `nfs-gitops render --allow-recreate` and delete the class by hand "
         f"before applying (kubectl delete storageclass {name})"
@@ -206,15 +198,15 @@ def _class_problem(
         "is an update Kubernetes refuses (422: the field is immutable), so every sync would "
         "fail. Safe ways out: give the class a new name (storageClass.name; existing volumes "
         f"keep {name}, which stays rendered until you delete its file), or "
-        + _recreate_way(model.values["gitops"]["engine"], name)
+        + _recreate_way(model, name)
         + "; existing volumes keep working either way"
     )
     return doc.problem(_values_path(model, class_field), message, "storageclass-immutable")
 
 
-def _recreate_note(tree: Path, name: str, engine: str, changes: list[tuple[str, Any, Any]]) -> str:
+def _recreate_note(tree: Path, name: str, model: Model, changes: list[tuple[str, Any, Any]]) -> str:
     fields = ", ".join(change[0] for change in changes)
-    if engine == "kustomize":
+    if not model.engine.recreate:
         how = f"delete it by hand before applying: kubectl delete storageclass {name}"
     else:
         how = "the engine deletes and re-creates it; the next render drops the mechanism"
