@@ -8,9 +8,10 @@ module here (found by its DRIVER), its templates (templates/drivers/<name>/) and
 
 from __future__ import annotations
 
+import copy
 import pkgutil
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import import_module
 from typing import Any
@@ -43,6 +44,8 @@ class Driver:
     the schema). resources: kustomization resources; support: files that are not objects (the
     chart's values). keys: the values keys that configure this driver. class_parameters: each
     StorageClass parameter it renders -> the values key it comes from (located problems).
+    defaults: values this driver supplies where the schema's default is null (a key whose
+    default differs by driver is null in the schema and filled here, by the model).
     """
 
     name: str
@@ -51,6 +54,17 @@ class Driver:
     support: tuple[TreeFile, ...]
     keys: tuple[JsonPath, ...]
     class_parameters: Mapping[str, JsonPath]
+    defaults: Mapping[JsonPath, Any] = field(default_factory=dict)
+
+    def fill(self, values: dict[str, Any]) -> None:
+        """Set each of the driver's defaults whose key is null in values (the model's own copy
+        with the schema's defaults applied)."""
+        for path, value in self.defaults.items():
+            node: Any = values
+            for key in path[:-1]:
+                node = node[key]
+            if node.get(path[-1]) is None:
+                node[path[-1]] = copy.deepcopy(value)
 
     def template(self, name: str) -> str:
         return f"drivers/{self.name}/{name}"

@@ -129,6 +129,7 @@ def build_model(values: dict[str, Any], source: str) -> Model:
     full: dict[str, Any] = with_defaults(values, full_schema, full_schema["$defs"])
     full["gitops"]["path"] = gitops_path(full)  # with_defaults copied every mapping: ours
     served_by = driver(full["driver"])
+    served_by.fill(full)  # the defaults that depend on the driver
     names = Names(
         cluster=full["cluster"],
         namespace=full["namespace"],
