@@ -82,7 +82,7 @@ def subschemas(node: Any) -> list[dict[str, Any]]:
 def test_the_values_schema_uses_only_keywords_quickschema_knows() -> None:
     unknown = {key for node in subschemas(schema()) for key in node} - KNOWN
     assert not unknown, (
-        f"values.schema.json uses {sorted(unknown)}, which generator/quickschema.py does not "
+        f"values.schema.json uses {sorted(unknown)}, which generator/schema/quick.py does not "
         "check: every run now imports jsonschema. Teach quickschema the keyword."
     )
 

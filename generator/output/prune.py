@@ -1,7 +1,7 @@
 """Prune: remove the trees whose cluster is gone, and only those.
 
 A tree is an orphan only when the values file its generated header names no longer exists
-(resolved against the one root of generator/layout.py), or that file now renders another
+(resolved against the one root of generator/output/layout.py), or that file now renders another
 cluster. A tree whose values file was merely not named on this command line is left alone:
 `render --prune values/homelab.yaml` must never take down output/lab.
 """

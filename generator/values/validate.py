@@ -40,7 +40,7 @@ def _validator() -> Validator:
 def validate(doc: Document) -> None:
     """Raise InvalidValues with every problem in the document, or return quietly."""
     problems: list[Problem] = []
-    if not accepts(schema(), doc.data):  # a sure "valid" needs no jsonschema (quickschema.py)
+    if not accepts(schema(), doc.data):  # a sure "valid" needs no jsonschema (schema/quick.py)
         problems = [p for e in _validator().iter_errors(doc.data) for p in _explain(doc, e)]
     problems += run_checks(doc)
     if problems:

@@ -1,4 +1,4 @@
-"""The day-2 guard's premise, on a real kube-apiserver (generator/guard.py).
+"""The day-2 guard's premise, on a real kube-apiserver (generator/output/guard.py).
 
 For every change the guard refuses, applying the class of the old values and then the class of
 the new values, without any recreate mechanism, fails with 422; for the changes it lets through

@@ -1,4 +1,4 @@
-"""Prune removes only trees whose cluster is gone (generator/prune.py), and always says so."""
+"""Prune removes only trees whose cluster is gone (output/prune.py), and always says so."""
 
 from __future__ import annotations
 
