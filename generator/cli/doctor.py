@@ -9,7 +9,6 @@ import click
 
 from generator.cli.app import cli
 from generator.cli.options import VALUES
-from generator.cli.values import default_class_notes
 from generator.report import chosen_format, format_option
 
 
@@ -41,6 +40,7 @@ def doctor(values: tuple[Path, ...], timeout: float) -> None:
     from generator.doctor import report as doctor_report
     from generator.doctor.checks import FAIL, export_of, nfs_client
     from generator.doctor.probe import diagnose
+    from generator.model.notes import default_class_notes
     from generator.values.fleet import load_valid
 
     docs = load_valid(values)
