@@ -41,6 +41,12 @@ def template(engine: str, name: str) -> str:
     return f"engines/{engine}/{name}"
 
 
+def optional(engine: str, name: str, switch: str) -> TreeFile:
+    """A file of the engine rendered only when gitops.<engine>.<switch> is true (its templates
+    are named after the file: NAME.j2)."""
+    return TreeFile(name, template(engine, f"{name}.j2"), switch=("gitops", engine, switch))
+
+
 @cache
 def engine(name: str) -> Engine:
     """The Engine of a gitops.engine value (one the schema accepted)."""

@@ -3,7 +3,7 @@ an ApplicationSet may generate the Applications of a whole fleet (gitops.argocd.
 
 from __future__ import annotations
 
-from generator.engines import Engine, template
+from generator.engines import Engine, optional, template
 from generator.treefile import TreeFile
 
 ENGINE = Engine(
@@ -11,11 +11,7 @@ ENGINE = Engine(
     support=(TreeFile("kustomization.yaml", template("argocd", "kustomization.yaml.j2")),),
     entrypoints=(
         TreeFile("application.yaml", template("argocd", "application.yaml.j2")),
-        TreeFile(
-            "applicationset.yaml",
-            template("argocd", "applicationset.yaml.j2"),
-            switch=("gitops", "argocd", "applicationSet"),
-        ),
+        optional("argocd", "applicationset.yaml", "applicationSet"),
     ),
     # Replace alone is still an update; with Force Argo CD deletes and creates.
     recreate={"argocd.argoproj.io/sync-options": "Force=true,Replace=true"},

@@ -3,7 +3,7 @@ the tree (gitops.flux.kustomization)."""
 
 from __future__ import annotations
 
-from generator.engines import Engine, template
+from generator.engines import Engine, optional, template
 from generator.treefile import TreeFile
 
 ENGINE = Engine(
@@ -16,13 +16,7 @@ ENGINE = Engine(
         TreeFile("kustomizeconfig.yaml", template("flux", "kustomizeconfig.yaml.j2")),
         TreeFile("kustomization.yaml", template("flux", "kustomization.yaml.j2")),
     ),
-    entrypoints=(
-        TreeFile(
-            "flux-kustomization.yaml",
-            template("flux", "flux-kustomization.yaml.j2"),
-            switch=("gitops", "flux", "kustomization"),
-        ),
-    ),
+    entrypoints=(optional("flux", "flux-kustomization.yaml", "kustomization"),),
     # kustomize-controller re-creates an object when the apply hits an immutable field.
     recreate={"kustomize.toolkit.fluxcd.io/force": "enabled"},
     recreate_how="Flux deletes and re-creates the class (annotation "
