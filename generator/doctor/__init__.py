@@ -1,1 +1,2 @@
-"""doctor"""
+"""`nfs-gitops doctor`: probe each cluster's NFS export from this machine (checks, squash, probe)
+and print the lines (report)."""
