@@ -18,6 +18,7 @@ from generator.errors import InvalidValues, Problem
 from generator.model import build_model
 from generator.render.yamlsafe import block
 from generator.scaffold.adopt_chart import (
+    CSI_REFUSAL,
     DIRECT,
     HANDLED,
     HARMLESS,
@@ -25,6 +26,7 @@ from generator.scaffold.adopt_chart import (
     Adoption,
     HelmPath,
     Request,
+    csi_chart_key,
     empty,
 )
 from generator.scaffold.adopt_file import relocate, values_text
@@ -86,6 +88,10 @@ def map_values(doc: Document, request: Request) -> Adoption:
             "adopt-helm-format",
             key=True,
         )
+        raise InvalidValues(problems)
+    csi_key = csi_chart_key(helm)
+    if csi_key is not None:
+        fail(csi_key, CSI_REFUSAL, "adopt-csi-driver", key=True)
         raise InvalidValues(problems)
     server = _get(helm, ("nfs", "server"))
     if server in (None, ""):
