@@ -89,3 +89,29 @@ def test_a_render_without_a_driver_switch_has_no_driver_note(repo: Path) -> None
     result = render(repo, BASE + CSI + "storageClass:\n  name: nfs-csi\n")
     assert result.exit_code == 0, result.output
     assert "no longer installs" not in result.stderr
+
+
+def test_a_csi_class_change_is_located_at_the_key_it_comes_from(repo: Path) -> None:
+    assert render(repo, BASE + CSI).exit_code == 0
+    moved = BASE.replace("192.168.169.3", "192.168.169.4") + CSI
+    result = render(repo, moved + 'storageClass:\n  mountPermissions: "0770"\n')
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    # With csi-driver-nfs a volume's export is in its volume handle: a moved export is the
+    # class's server parameter changing (immutable), not the subdir-only nfs-export-change.
+    assert lines[1].startswith(
+        "values/homelab.yaml:7:21: storageClass.mountPermissions: StorageClass nfs-client "
+        '(output/homelab/storageclass.yaml): parameters.mountPermissions (unset) -> "0770" is '
+        "an update Kubernetes refuses"
+    ), lines
+    assert lines[0].startswith(
+        "values/homelab.yaml:3:11: nfs.server: StorageClass nfs-client "
+        '(output/homelab/storageclass.yaml): parameters.server "192.168.169.3" -> '
+        '"192.168.169.4" is an update Kubernetes refuses'
+    ), lines
+    assert lines[2] == "nfs-gitops: 2 problem(s); nothing written"
+    assert "[nfs-export-change]" not in result.stderr
+    accepted = render(
+        repo, moved + 'storageClass:\n  mountPermissions: "0770"\n', "--allow-recreate"
+    )
+    assert accepted.exit_code == 0, accepted.output
