@@ -17,7 +17,7 @@ OPTIONAL = [
     (("storageClass", "default"), "annotate as the cluster's default StorageClass"),
     (("storageClass", "reclaimPolicy"), "or Retain"),
     (("storageClass", "archiveOnDelete"), "keep a deleted claim's data as archived-<dir>"),
-    (("nodeInstaller", "enabled"), "false on Talos, Flatcar, Bottlerocket"),
+    (("nodeInstaller", "enabled"), "null: on with subdir, off with csi or on Talos"),
 ]
 
 
@@ -62,6 +62,7 @@ def values_text(
         f"  path: {scalar(path)}",
         "  # Mount options, e.g. [nfsvers=4.1, hard]; NFSv3 without rpc.statd needs nolock.",
         "  # mountOptions: []",
+        f"# driver: {schema_default(('driver',))}  # or csi-driver-nfs (README, Two drivers)",
     ]
     section = None
     for key_path, comment in OPTIONAL:

@@ -138,3 +138,17 @@ def test_hostile_input_cannot_add_keys(workdir: Path) -> None:
     assert result.exit_code == 1
     assert "[control-characters]" in result.stderr
     assert not (workdir / "values").exists()
+
+
+def test_the_commented_driver_line_switches_to_csi_driver_nfs(workdir: Path) -> None:
+    assert run(*NEW).exit_code == 0
+    path = workdir / "values" / "edge.yaml"
+    text = path.read_text()
+    line = "# driver: nfs-subdir-external-provisioner  # or csi-driver-nfs (README, Two drivers)"
+    assert line in text.splitlines()
+    path.write_text(text.replace(line, "driver: csi-driver-nfs"))
+    doc = load_bytes(path.read_bytes(), "edge.yaml")
+    validate(doc)
+    model = build_model(doc.data, "edge.yaml")
+    assert model.export.driver.name == "csi-driver-nfs"
+    assert model.values["nodeInstaller"]["enabled"] is False
