@@ -209,18 +209,22 @@ class Expect:
     release: str
     server: str
     path: str
+    driver: str
 
     @classmethod
     def of(cls, values: Path) -> Expect:
         data = values_of(values)
         installer = data.get("nodeInstaller") or {}
+        driver = str(data.get("driver") or trees.SUBDIR)
         return cls(
             cluster=data["cluster"],
             namespace=data.get("namespace", "nfs-provisioner"),
             installer_namespace=installer.get("namespace", "nfs-node-installer"),
-            release=(data.get("chart") or {}).get("releaseName", "nfs-subdir-external-provisioner"),
+            # The release is named after the driver's chart unless the values name it.
+            release=(data.get("chart") or {}).get("releaseName") or registry()[driver].chart,
             server=str(data["nfs"]["server"]),
             path=str(data["nfs"]["path"]),
+            driver=driver,
         )
 
 

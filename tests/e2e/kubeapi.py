@@ -164,8 +164,12 @@ class Kube:
         group: str = "",
         namespace: str | None = None,
     ) -> bool:
-        """SubjectAccessReview: may `user` do `verb` on `resource`?"""
+        """SubjectAccessReview: may `user` do `verb` on `resource` (`resource/subresource` for
+        a subresource, as RBAC rules name it)?"""
+        resource, _, subresource = resource.partition("/")
         attributes: Obj = {"verb": verb, "group": group, "resource": resource}
+        if subresource:
+            attributes["subresource"] = subresource
         if namespace:
             attributes["namespace"] = namespace
         review = {
