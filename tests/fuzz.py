@@ -33,6 +33,7 @@ from generator.output.guard import tree_files
 from generator.output.header import GENERATED_MARK
 from generator.output.write import apply_changes
 from generator.schema import resolve, schema
+from generator.values.checks.drivers import csi_sub_dir
 from generator.values.load import MAX_DEPTH, MAX_FILE_BYTES, MAX_STRING_CHARS, load_bytes
 from generator.values.validate import validate
 from tests.error_catalogue import documented_codes
@@ -187,14 +188,16 @@ def check_rendered(files: dict[str, str], values: dict[str, Any]) -> None:
         parsed[name] = docs
     # Values reach the output unchanged: no value can add keys, lines or documents.
     helm = parsed.get("helm-values.yaml")
-    if helm:
+    if values["driver"] == "csi-driver-nfs":
+        check_csi(parsed, values)
+    elif helm:
         nfs = helm[0]["nfs"]
         if (nfs["server"], nfs["path"]) != (values["nfs"]["server"], values["nfs"]["path"]):
             raise Finding(f"helm-values.yaml nfs is {nfs}, values say {values['nfs']}")
         if nfs.get("mountOptions", []) != values["nfs"]["mountOptions"]:
             raise Finding("helm-values.yaml mountOptions differ from the values")
     storage = parsed.get("storageclass.yaml")
-    if storage:
+    if storage and values["driver"] != "csi-driver-nfs":
         sc = storage[0]
         if sc["metadata"]["name"] != values["storageClass"]["name"]:
             raise Finding("StorageClass name differs from storageClass.name")
@@ -203,6 +206,25 @@ def check_rendered(files: dict[str, str], values: dict[str, Any]) -> None:
             raise Finding("StorageClass pathPattern differs from storageClass.pathPattern")
         if helm and sc["provisioner"] != helm[0]["storageClass"]["provisionerName"]:
             raise Finding("StorageClass provisioner differs from the chart's provisionerName")
+
+
+def check_csi(parsed: dict[str, list[Any]], values: dict[str, Any]) -> None:
+    """csi-driver-nfs: the export and the class's keys reach the StorageClass unchanged."""
+    sc = parsed["storageclass.yaml"][0]
+    params = sc["parameters"]
+    if (params["server"], params["share"]) != (values["nfs"]["server"], values["nfs"]["path"]):
+        raise Finding(f"StorageClass server/share are {params}, values say {values['nfs']}")
+    if sc.get("mountOptions", []) != values["nfs"]["mountOptions"]:
+        raise Finding("StorageClass mountOptions differ from nfs.mountOptions")
+    if sc["metadata"]["name"] != values["storageClass"]["name"]:
+        raise Finding("StorageClass name differs from storageClass.name")
+    if params.get("mountPermissions") != values["storageClass"]["mountPermissions"]:
+        raise Finding("StorageClass mountPermissions differs from storageClass.mountPermissions")
+    pattern = values["storageClass"]["pathPattern"]
+    if pattern is not None and params["subDir"] != csi_sub_dir(pattern):
+        raise Finding("StorageClass subDir is not storageClass.pathPattern translated")
+    if sc["provisioner"] != parsed["helm-values.yaml"][0]["driver"]["name"]:
+        raise Finding("StorageClass provisioner differs from the chart's driver.name")
 
 
 # --- inputs -------------------------------------------------------------------------------
@@ -219,7 +241,8 @@ INTERESTING_TEXT = [
     "nas.local.", "-nas", "nas:/data", "nfs://nas", "/data/K8s", "/data/../etc", "data",
     "registry.k8s.io/pause", "v4.0.2", "4.0.18", "30m", "1h30m", "10m", "128Mi", "0.5",
     "kubernetes.io/os", "example.com/nfs", "cluster.local/nfs", "Exists", "Equal", "NoSchedule",
-    "flux", "argocd", "kustomize", "Delete", "Retain", "homelab",
+    "flux", "argocd", "kustomize", "Delete", "Retain", "homelab", "csi-driver-nfs",
+    "nfs-subdir-external-provisioner", "microk8s", "k0s", "talos", "archive", "0777", "0o777",
     "a" * 63, "a" * 64, "a" * 254, "x" * MAX_STRING_CHARS, "x" * (MAX_STRING_CHARS + 1),
 ]  # fmt: skip
 INTERESTING_INTS = [0, 1, 2, 5, 6, -1, 2**31, 2**63, 10**100]

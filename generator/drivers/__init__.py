@@ -45,7 +45,11 @@ class Driver:
     chart's values). keys: the values keys that configure this driver. class_parameters: each
     StorageClass parameter it renders -> the values key it comes from (located problems).
     defaults: values this driver supplies where the schema's default is null (a key whose
-    default differs by driver is null in the schema and filled here, by the model).
+    default differs by driver is null in the schema and filled here, by the model); a callable
+    computes its value from the values (for example from `distribution`).
+    pod_security: the Pod Security level its pods need in the release namespace.
+    namespaced_chart: True when the chart sets metadata.namespace on its namespaced objects
+    itself (plain kustomize then needs no patch to place them).
     """
 
     name: str
@@ -55,6 +59,8 @@ class Driver:
     keys: tuple[JsonPath, ...]
     class_parameters: Mapping[str, JsonPath]
     defaults: Mapping[JsonPath, Any] = field(default_factory=dict)
+    pod_security: str = "baseline"
+    namespaced_chart: bool = False
 
     def fill(self, values: dict[str, Any]) -> None:
         """Set each of the driver's defaults whose key is null in values (the model's own copy
@@ -64,7 +70,7 @@ class Driver:
             for key in path[:-1]:
                 node = node[key]
             if node.get(path[-1]) is None:
-                node[path[-1]] = copy.deepcopy(value)
+                node[path[-1]] = value(values) if callable(value) else copy.deepcopy(value)
 
     def template(self, name: str) -> str:
         return f"drivers/{self.name}/{name}"

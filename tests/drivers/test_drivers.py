@@ -30,4 +30,3 @@ def test_driver_defaults_fill_only_null_keys() -> None:
         "storageClass": {"provisionerName": "example.com/nfs"},
         "nfs": {"path": "/data"},
     }
-    assert DRIVER.defaults == {}  # nfs-subdir's defaults are all the schema's

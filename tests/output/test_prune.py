@@ -76,9 +76,10 @@ def test_make_render_after_deleting_a_values_file_removes_its_tree_and_says_so(
         *(f"removed output/lab/{name}" for name in lab_files),
         f"pruned output/lab: values/lab.yaml no longer exists; {len(lab_files)} generated "
         "file(s) removed",
-        f"2 cluster(s): 0 file(s) written, 19 unchanged, {len(lab_files)} removed",
+        f"3 cluster(s): 0 file(s) written, 28 unchanged, {len(lab_files)} removed",
     ]
     assert (fleet / "output" / "homelab").is_dir() and (fleet / "output" / "office").is_dir()
+    assert (fleet / "output" / "edge").is_dir()
 
 
 def test_a_cluster_renamed_in_its_values_file_is_an_orphan(fleet: Path) -> None:

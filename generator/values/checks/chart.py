@@ -6,10 +6,12 @@ from collections.abc import Iterator
 
 from generator.errors import Problem
 from generator.values.checks.base import check, lookup, strings_at
+from generator.values.checks.drivers import CSI, driver_of
 from generator.values.document import Document, JsonPath
 from generator.values.plainscalar import reads_back, why_not
 
-# Values the upstream chart writes unquoted into its YAML (reference: chart 4.0.18 templates).
+# Values the nfs-subdir-external-provisioner chart writes unquoted into its YAML (reference:
+# chart 4.0.18 templates).
 CHART_UNQUOTED: tuple[JsonPath, ...] = (
     ("nfs", "server"),
     ("nfs", "path"),
@@ -20,6 +22,11 @@ CHART_UNQUOTED: tuple[JsonPath, ...] = (
 
 
 def chart_unquoted_paths(doc: Document) -> Iterator[JsonPath]:
+    if driver_of(doc.data) == CSI:
+        # csi-driver-nfs gets none of these (the tree renders its class; its names are fixed):
+        # only the release namespace, which its templates write unquoted.
+        yield ("namespace",)
+        return
     yield from CHART_UNQUOTED
     options = lookup(doc.data, ("nfs", "mountOptions"))
     if isinstance(options, list):

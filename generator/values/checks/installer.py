@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from generator.errors import Problem
 from generator.values.checks.base import check, lookup, strings_at
+from generator.values.checks.drivers import CSI, driver_of
 from generator.values.document import Document
 
 INSTALLER_NAME = "nfs-client-installer"  # the installer's DaemonSet and ServiceAccount
@@ -25,6 +26,8 @@ def release_beside_installer(doc: Document) -> Iterator[Problem]:
         nodeInstaller: {namespace: storage}
         chart: {releaseName: nfs-client-installer}
     """
+    if driver_of(doc.data) == CSI:
+        return  # csi-driver-nfs's ServiceAccounts have fixed names (csi-nfs-*-sa)
     namespace = lookup(doc.data, ("namespace",)) or "nfs-provisioner"
     installer = lookup(doc.data, ("nodeInstaller", "namespace")) or "nfs-node-installer"
     enabled = lookup(doc.data, ("nodeInstaller", "enabled")) is not False
