@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from generator.drivers import registry
 from generator.lint import read_kustomization, without_helm_charts
 from generator.schema import engines
 from generator.values.fleet import load_valid
@@ -110,7 +111,10 @@ def expectations(values: Path) -> tuple[bool, bool, bool, str]:
     data = values_of(values)
     driver = str(data.get("driver") or SUBDIR)
     default_class = (data.get("storageClass") or {}).get("default", True)
-    installer = (data.get("nodeInstaller") or {}).get("enabled", driver == SUBDIR)
+    default = registry()[driver].defaults.get(("nodeInstaller", "enabled"), True)
+    if callable(default):  # computed from the distribution
+        default = default({"distribution": "generic", **data})
+    installer = (data.get("nodeInstaller") or {}).get("enabled", default)
     provisioner = data.get("provisioner") or {}
     election = provisioner.get("leaderElection")
     if election is None:
