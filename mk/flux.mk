@@ -5,9 +5,10 @@
 #   make flux-bin    build source-controller, helm-controller and kustomize-controller into
 #                    $(FLUX_BIN) from the wrapper Go module in e2e/flux (cached)
 #
-# E2E_CHARTS names a folder of published chart archives (nfs-subdir-external-provisioner-
-# <version>.tgz) that make e2e serves from a loopback Helm repository; without it the tests pull
-# the pinned chart from its repository, which needs a network.
+# E2E_CHARTS names a folder of published chart archives (<chart>-<version>.tgz: every driver's
+# chart at its pin, nfs-subdir-external-provisioner and csi-driver-nfs) that make e2e serves from
+# one loopback Helm repository (one index.yaml; tests/e2e/servers.py); without it the tests pull
+# the pinned charts from their repositories, which needs a network.
 #
 # The controllers run out of cluster against the e2e kube-apiserver; e2e/flux/go.mod says how
 # their module graph was carried over. One go build for the three shares compiled packages.

@@ -19,11 +19,13 @@ from typing import Any
 import pytest
 import yaml
 
+from generator.drivers import registry
+
 from . import trees
 from .cluster import ApiServer, Certs, Process, kube_apiserver
 from .controllers import kube_controller_manager
 from .kubeapi import ApiError, Kube, Obj
-from .servers import ChartsError, chart_archives, helm_repository
+from .servers import ChartPin, ChartsError, chart_archives, helm_repository
 from .trees import values_of
 
 REPO = trees.REPO
@@ -69,30 +71,41 @@ def engine_of(values: Path) -> str:
     return str((values_of(values).get("gitops") or {}).get("engine", "flux"))
 
 
-def chart_pin() -> tuple[str, str]:
-    """(repository, version) of the chart, from values/_defaults.yaml and the schema defaults."""
+def chart_pin(name: str | None = None) -> ChartPin:
+    """The chart of driver `name` (default: the schema's default driver) at the version a
+    cluster file of values/ installs: values/_defaults.yaml's chart keys for the default driver,
+    else the driver's own defaults (generator/drivers), else the schema's."""
     import json
 
     schema = json.loads((REPO / "generator" / "values.schema.json").read_text())
+    default = schema["properties"].get("driver", {}).get("default")
+    name = name or default
+    found = registry()[name]
     chart = schema["properties"]["chart"]["properties"]
-    pinned = (yaml.safe_load((REPO / "values" / "_defaults.yaml").read_text()) or {}).get(
-        "chart"
-    ) or {}
-    repository = pinned.get("repository", chart["repository"]["default"])
-    version = pinned.get("version", chart["version"]["default"])
-    return str(repository), str(version)
+    pinned: Obj = {}
+    if name == default:
+        fleet = yaml.safe_load((REPO / "values" / "_defaults.yaml").read_text()) or {}
+        pinned = fleet.get("chart") or {}
+    own = found.defaults
+    repository, version = (
+        pinned.get(key) or own.get(("chart", key)) or chart[key]["default"]
+        for key in ("repository", "version")
+    )
+    return ChartPin(found.chart, str(repository), str(version))
+
+
+def chart_pins() -> list[ChartPin]:
+    """The chart of every driver (what the loopback Helm repository serves)."""
+    return [chart_pin(name) for name in sorted(registry())]
 
 
 @pytest.fixture(scope="session")
 def helm_repo(helm: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """URL of the loopback Helm repository serving the pinned chart."""
+    """URL of the loopback Helm repository serving every driver's pinned chart."""
     workdir = tmp_path_factory.mktemp("charts")
     given = os.environ.get("E2E_CHARTS")
-    repository, version = chart_pin()
     try:
-        archives = chart_archives(
-            helm, Path(given) if given else None, repository, version, workdir
-        )
+        archives = chart_archives(helm, Path(given) if given else None, chart_pins(), workdir)
     except ChartsError as error:
         pytest.fail(str(error), pytrace=False)
     with helm_repository(helm, archives, workdir) as url:
@@ -196,18 +209,22 @@ class Expect:
     release: str
     server: str
     path: str
+    driver: str
 
     @classmethod
     def of(cls, values: Path) -> Expect:
         data = values_of(values)
         installer = data.get("nodeInstaller") or {}
+        driver = str(data.get("driver") or trees.SUBDIR)
         return cls(
             cluster=data["cluster"],
             namespace=data.get("namespace", "nfs-provisioner"),
             installer_namespace=installer.get("namespace", "nfs-node-installer"),
-            release=(data.get("chart") or {}).get("releaseName", "nfs-subdir-external-provisioner"),
+            # The release is named after the driver's chart unless the values name it.
+            release=(data.get("chart") or {}).get("releaseName") or registry()[driver].chart,
             server=str(data["nfs"]["server"]),
             path=str(data["nfs"]["path"]),
+            driver=driver,
         )
 
 

@@ -77,12 +77,21 @@ class Kube:
             request.add_header("Content-Type", content_type)
         for name, value in (headers or {}).items():
             request.add_header(name, value)
-        try:
-            with urllib.request.urlopen(request, context=self.context, timeout=timeout) as reply:
-                return int(reply.status), bytes(reply.read())
-        except urllib.error.HTTPError as error:
-            text = error.read().decode(errors="replace")
-            raise ApiError(method, path, error.code, text) from None
+        # 429 with Retry-After (for example "storage is (re)initializing" while the watch
+        # cache of a newly established CRD fills) is retried, as client-go does, a few times.
+        for attempt in range(10):
+            try:
+                with urllib.request.urlopen(
+                    request, context=self.context, timeout=timeout
+                ) as reply:
+                    return int(reply.status), bytes(reply.read())
+            except urllib.error.HTTPError as error:
+                text = error.read().decode(errors="replace")
+                wait = error.headers.get("Retry-After")
+                if error.code != 429 or wait is None or attempt == 9:
+                    raise ApiError(method, path, error.code, text) from None
+                time.sleep(min(float(wait), 5.0))
+        raise AssertionError("unreachable")
 
     def request(
         self,
@@ -164,8 +173,12 @@ class Kube:
         group: str = "",
         namespace: str | None = None,
     ) -> bool:
-        """SubjectAccessReview: may `user` do `verb` on `resource`?"""
+        """SubjectAccessReview: may `user` do `verb` on `resource` (`resource/subresource` for
+        a subresource, as RBAC rules name it)?"""
+        resource, _, subresource = resource.partition("/")
         attributes: Obj = {"verb": verb, "group": group, "resource": resource}
+        if subresource:
+            attributes["subresource"] = subresource
         if namespace:
             attributes["namespace"] = namespace
         review = {

@@ -1,7 +1,8 @@
 """Loopback servers the GitOps engines read from: a Helm chart repository and a Git server.
 
 Both listen on 127.0.0.1 on a free port, in a thread of the test process. The Helm repository is
-a folder of chart archives with the index.yaml `helm repo index` writes; the Git server speaks
+a folder of the pinned chart archives (one per driver: nfs-subdir-external-provisioner,
+csi-driver-nfs) with the index.yaml `helm repo index` writes; the Git server speaks
 smart HTTP through `git http-backend` (CGI), so source-controller clones it as it would GitHub.
 """
 
@@ -11,15 +12,27 @@ import os
 import shutil
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-# The chart every tree installs, as values/_defaults.yaml pins it.
-CHART = "nfs-subdir-external-provisioner"
+
+@dataclass(frozen=True)
+class ChartPin:
+    """A chart a tree installs, at the version the product pins for its driver."""
+
+    chart: str
+    repository: str
+    version: str
+
+    @property
+    def archive(self) -> str:
+        """The published archive's file name (what `helm package` and E2E_CHARTS hold)."""
+        return f"{self.chart}-{self.version}.tgz"
 
 
 class ChartsError(RuntimeError):
@@ -44,32 +57,35 @@ class _QuietFiles(SimpleHTTPRequestHandler):
 
 
 def chart_archives(
-    helm: Path, charts: Path | None, repository: str, version: str, workdir: Path
-) -> Path:
-    """The folder of chart archives to serve: E2E_CHARTS when given, else the pinned chart
-    pulled from its own repository (online)."""
+    helm: Path, charts: Path | None, pins: Sequence[ChartPin], workdir: Path
+) -> list[Path]:
+    """The archive of every pinned chart: from E2E_CHARTS when given, else pulled from the
+    chart's own repository (online)."""
     if charts is not None:
-        if not any(charts.glob(f"{CHART}-{version}.tgz")):
+        missing = [pin.archive for pin in pins if not (charts / pin.archive).is_file()]
+        if missing:
             raise ChartsError(
-                f"E2E_CHARTS={charts} holds no {CHART}-{version}.tgz "
-                "(the chart version values/_defaults.yaml pins)"
+                f"E2E_CHARTS={charts} holds no {', '.join(missing)} "
+                "(the chart versions the drivers pin: values/_defaults.yaml, schema defaults)"
             )
-        return charts
+        return [charts / pin.archive for pin in pins]
     pulled = workdir / "pulled"
     pulled.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(
-        [str(helm), "pull", CHART, "--repo", repository, "--version", version, "-d", str(pulled)],
-        capture_output=True,
-        text=True,
-        env=helm_env(workdir / "helm-home"),
-    )
-    if result.returncode != 0:
-        raise ChartsError(
-            f"cannot pull {CHART} {version} from {repository} ({result.stderr.strip()}); "
-            "offline, pass the folder of published chart archives: "
-            "make e2e E2E_CHARTS=/path/to/charts"
+    for pin in pins:
+        argv = [str(helm), "pull", pin.chart, "--repo", pin.repository, "--version", pin.version]
+        result = subprocess.run(
+            [*argv, "-d", str(pulled)],
+            capture_output=True,
+            text=True,
+            env=helm_env(workdir / "helm-home"),
         )
-    return pulled
+        if result.returncode != 0:
+            raise ChartsError(
+                f"cannot pull {pin.chart} {pin.version} from {pin.repository} "
+                f"({result.stderr.strip()}); offline, pass the folder of published chart "
+                "archives: make e2e E2E_CHARTS=/path/to/charts"
+            )
+    return [pulled / pin.archive for pin in pins]
 
 
 def helm_env(home: Path) -> dict[str, str]:
@@ -83,11 +99,12 @@ def helm_env(home: Path) -> dict[str, str]:
 
 
 @contextmanager
-def helm_repository(helm: Path, archives: Path, workdir: Path) -> Iterator[str]:
-    """Serve the chart archives of `archives` as a Helm repository; yields its URL."""
+def helm_repository(helm: Path, archives: Sequence[Path], workdir: Path) -> Iterator[str]:
+    """Serve the chart archives as one Helm repository (index.yaml lists every chart); yields
+    its URL."""
     root = workdir / "helm-repository"
     root.mkdir(parents=True, exist_ok=True)
-    for archive in sorted(archives.glob("*.tgz")):
+    for archive in sorted(archives):
         shutil.copy2(archive, root / archive.name)
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietFiles, directory=str(root)))
     with serving(server) as url:

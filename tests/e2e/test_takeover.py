@@ -132,7 +132,7 @@ def test_adopted_class_and_provisioner_equal_the_manual_installs(
     charts = os.environ.get("E2E_CHARTS")
     if not charts:
         pytest.fail("E2E_CHARTS (the folder of published chart archives) is not set")
-    archive = Path(charts) / f"{CHART}-{chart_pin()[1]}.tgz"
+    archive = Path(charts) / f"{CHART}-{chart_pin().version}.tgz"
     manual = helm_template(
         helm,
         archive,
@@ -403,7 +403,7 @@ def takeover(
         kube = plane.kube
         env = {**helm_env(folder / "helm-home"), "KUBECONFIG": str(folder / "kubeconfig")}
         kubeconfig(plane.server, folder / "kubeconfig")
-        version = chart_pin()[1]
+        version = chart_pin().version
         # The seed's manual install (no -n: default) and its kubectl patch.
         install = [str(helm), "install", RELEASE, CHART, "--repo", helm_repo, "--version", version]
         run([*install, "--set", f"nfs.server={SERVER}", "--set", f"nfs.path={PATH}"], env=env)

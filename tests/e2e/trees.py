@@ -3,6 +3,11 @@
 Two sources: every committed tree (output/<cluster>/kustomization.yaml), and one tree per GitOps
 engine rendered into a temporary folder with the CLI, plus a tree with storageClass.default false.
 What a test expects comes from the values file (the input), never from the rendered output.
+
+Trees are grouped by driver: the suites written for nfs-subdir-external-provisioner (its chart's
+RBAC, its installer, its Deployment's environment) take the trees of that driver (`tree_ids`,
+`committed_ids`, `variant_values`); csi-driver-nfs trees have their own suite
+(test_csi_driver_nfs.py: `committed_ids(CSI)`, `csi_variant_values`).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from generator.drivers import registry
 from generator.lint import read_kustomization, without_helm_charts
 from generator.schema import engines
 from generator.values.fleet import load_valid
@@ -23,6 +29,8 @@ from .kubeapi import Obj
 
 REPO = Path(__file__).resolve().parents[2]
 NFS = {"server": "192.168.169.3", "path": "/data/K8s"}
+SUBDIR = "nfs-subdir-external-provisioner"
+CSI = "csi-driver-nfs"
 
 
 @dataclass(frozen=True)
@@ -34,10 +42,13 @@ class Tree:
     installer: bool  # nodeInstaller.enabled in the values (default true)
     # provisioner.leaderElection, null (the default) meaning replicas > 1 (default 1)
     leader_election: bool
+    driver: str = SUBDIR
 
 
-def committed_ids() -> list[str]:
-    return [f"output/{p.parent.name}" for p in sorted(REPO.glob("output/*/kustomization.yaml"))]
+def committed_ids(driver: str = SUBDIR) -> list[str]:
+    """The committed trees whose values file picks `driver`."""
+    found = [f"output/{p.parent.name}" for p in sorted(REPO.glob("output/*/kustomization.yaml"))]
+    return [tree_id for tree_id in found if committed(tree_id).driver == driver]
 
 
 def variant_values() -> dict[str, Obj]:
@@ -65,6 +76,25 @@ def variant_values() -> dict[str, Obj]:
     return variants
 
 
+def csi_variant_values() -> dict[str, Obj]:
+    """csi-driver-nfs in each engine, default class; snapshots on except with kustomize, so both
+    settings of the chart's snapshotter sidecar are installed somewhere."""
+    variants: dict[str, Obj] = {}
+    for engine in engines():
+        gitops: Obj = {"engine": engine}
+        if engine == "argocd":
+            gitops |= {"repoURL": "https://git.example.com/fleet.git"}
+        variants[f"csi-engine={engine}"] = {
+            "cluster": f"e2e-csi-{engine}",
+            "driver": CSI,
+            "nfs": NFS,
+            "storageClass": {"default": True},
+            "csi": {"snapshots": {"enabled": engine != "kustomize"}},
+            "gitops": gitops,
+        }
+    return variants
+
+
 def tree_ids() -> list[str]:
     return committed_ids() + list(variant_values())
 
@@ -75,16 +105,21 @@ def values_of(values: Path) -> Obj:
     return dict(doc.data)
 
 
-def expectations(values: Path) -> tuple[bool, bool, bool]:
-    """(storageClass.default, nodeInstaller.enabled, leader election) of a values file."""
+def expectations(values: Path) -> tuple[bool, bool, bool, str]:
+    """(storageClass.default, nodeInstaller.enabled, leader election, driver) of a values file;
+    the node installer's default is the driver's (csi-driver-nfs brings its own NFS client)."""
     data = values_of(values)
+    driver = str(data.get("driver") or SUBDIR)
     default_class = (data.get("storageClass") or {}).get("default", True)
-    installer = (data.get("nodeInstaller") or {}).get("enabled", True)
+    default = registry()[driver].defaults.get(("nodeInstaller", "enabled"), True)
+    if callable(default):  # computed from the distribution
+        default = default({"distribution": "generic", **data})
+    installer = (data.get("nodeInstaller") or {}).get("enabled", default)
     provisioner = data.get("provisioner") or {}
     election = provisioner.get("leaderElection")
     if election is None:
         election = provisioner.get("replicas", 1) > 1
-    return bool(default_class), bool(installer), bool(election)
+    return bool(default_class), bool(installer), bool(election), driver
 
 
 def committed(tree_id: str) -> Tree:
@@ -98,7 +133,7 @@ def committed(tree_id: str) -> Tree:
 
 def render(tree_id: str, workdir: Path) -> Tree:
     """Render one variant with the project's CLI (the same code `make render` runs)."""
-    data = variant_values()[tree_id]
+    data = {**variant_values(), **csi_variant_values()}[tree_id]
     workdir.mkdir(parents=True, exist_ok=True)
     values = workdir / "values.yaml"
     values.write_text(yaml.safe_dump(data, sort_keys=False))
