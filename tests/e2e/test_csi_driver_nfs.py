@@ -185,6 +185,26 @@ def test_the_same_pods_are_refused_in_a_baseline_namespace(installed: csi.Instal
         assert "hostNetwork" in refused.value.message, refused.value
 
 
+# Where each distribution's kubelet keeps pods and plugins (reference: the chart's README for
+# microk8s, k0s's documentation; the others use the kubelet's default).
+KUBELET_DIRS = {
+    "microk8s": "/var/snap/microk8s/common/var/lib/kubelet",
+    "k0s": "/var/lib/k0s/kubelet",
+}
+
+
+def test_node_plugin_mounts_the_distributions_kubelet_dir(installed: csi.Installed) -> None:
+    distribution = trees.values_of(installed.tree.values).get("distribution", "generic")
+    kubelet = KUBELET_DIRS.get(distribution, "/var/lib/kubelet")
+    volumes = workloads(installed)["node"]["spec"]["template"]["spec"]["volumes"]
+    paths = {v["hostPath"]["path"] for v in volumes if "hostPath" in v}
+    assert {
+        f"{kubelet}/pods",
+        f"{kubelet}/plugins/csi-nfsplugin",
+        f"{kubelet}/plugins_registry",
+    } <= paths, paths
+
+
 def test_csi_driver_exists(installed: csi.Installed) -> None:
     name = csi.chart_values()["driver"]["name"]
     driver = get(installed.kube, "storage.k8s.io/v1", "CSIDriver", None, name)

@@ -78,7 +78,8 @@ def variant_values() -> dict[str, Obj]:
 
 def csi_variant_values() -> dict[str, Obj]:
     """csi-driver-nfs in each engine, default class; snapshots on except with kustomize, so both
-    settings of the chart's snapshotter sidecar are installed somewhere."""
+    settings of the chart's snapshotter sidecar are installed somewhere; Argo CD's on k0s (its
+    own kubelet directory; values/edge.yaml is microk8s, the others generic)."""
     variants: dict[str, Obj] = {}
     for engine in engines():
         gitops: Obj = {"engine": engine}
@@ -92,6 +93,8 @@ def csi_variant_values() -> dict[str, Obj]:
             "csi": {"snapshots": {"enabled": engine != "kustomize"}},
             "gitops": gitops,
         }
+        if engine == "argocd":
+            variants[f"csi-engine={engine}"]["distribution"] = "k0s"
     return variants
 
 
