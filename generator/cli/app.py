@@ -46,9 +46,10 @@ def cli() -> None:
     """Render NFS dynamic storage for Kubernetes into Git-ready kustomize trees.
 
     One values file per cluster (values/<cluster>.yaml) becomes output/<cluster>/: namespaces,
-    provisioner RBAC, an NFS client installer DaemonSet, the default StorageClass, and the
-    nfs-subdir-external-provisioner chart delivered by Flux, Argo CD or plain kustomize
-    (gitops.engine). values/_defaults.yaml holds values every cluster file merges over.
+    the driver's RBAC, the default StorageClass, an NFS client installer DaemonSet where nodes
+    need one, and the driver's chart (nfs-subdir-external-provisioner, or csi-driver-nfs with
+    driver: csi-driver-nfs) delivered by Flux, Argo CD or plain kustomize (gitops.engine).
+    values/_defaults.yaml holds values every cluster file merges over.
 
     Exit codes: 0 ok, 1 invalid values or drift, 2 usage error, 3 internal error (a bug).
     """

@@ -13,12 +13,14 @@ from typing import Any
 from generator.drivers import Driver, ExportNames
 from generator.treefile import TreeFile
 from generator.values.checks.drivers import CSI, KUBELET_DIRS, csi_sub_dir
+from generator.values.checks.names import CSI_DRIVER_NAME
 
 NAME = CSI
 _DIR = f"drivers/{NAME}"
 CHART_VERSION = "4.13.4"
 CHART_REPOSITORY = "https://kubernetes-csi.github.io/csi-driver-nfs"
-PROVISIONER = "nfs.csi.k8s.io"  # the chart's driver.name: the CSIDriver and the class's provisioner
+# The chart's driver.name: the CSIDriver and the class's provisioner.
+PROVISIONER = CSI_DRIVER_NAME
 
 # Names the chart gives its objects (values serviceAccount.*, rbac.name, controller/node.name);
 # helm-values.yaml pins each one, so the tree's RBAC and the chart's pods agree.

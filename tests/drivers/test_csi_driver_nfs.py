@@ -369,3 +369,11 @@ def test_plain_kustomize_needs_no_namespace_patch_for_this_chart() -> None:
     assert csi_kustomization["helmCharts"][0]["namespace"] == "nfs-provisioner"
     subdir = tree(SUBDIR + "gitops: {engine: kustomize}\n")["kustomization.yaml"][0]
     assert "patches" in subdir
+
+
+def test_subdir_may_not_take_the_csi_driver_name() -> None:
+    assert problems(SUBDIR + "storageClass:\n  provisionerName: nfs.csi.k8s.io\n") == [
+        "v.yaml:6:20: storageClass.provisionerName: nfs.csi.k8s.io is csi-driver-nfs's driver "
+        "name; a second provisioner of that name would take its volumes (use driver: "
+        "csi-driver-nfs, or another name) [name-provisioner]"
+    ]

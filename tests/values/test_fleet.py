@@ -224,3 +224,32 @@ def test_committed_fleet_is_current_and_uses_shared_defaults(at_root: Path) -> N
     assert "repoURL" not in office["gitops"], "office takes repoURL from _defaults.yaml"
     app = yaml.safe_load((at_root / "output/office/application.yaml").read_text())
     assert app["spec"]["sources"][1]["repoURL"] == defaults["gitops"]["repoURL"]
+
+
+def test_defaults_of_one_driver_serve_a_fleet_of_both(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key of _defaults.yaml that a cluster's driver does not read stays unused there; the same
+    key in the cluster's own file is refused (driver-key)."""
+    monkeypatch.chdir(tmp_path)
+    values = tmp_path / "values"
+    values.mkdir()
+    (values / "_defaults.yaml").write_text(
+        "provisioner:\n  replicas: 2\ncsi:\n  controllerReplicas: 2\n"
+    )
+    (values / "old.yaml").write_text(cluster("old"))
+    (values / "new.yaml").write_text(cluster("new", "driver: csi-driver-nfs\n"))
+    result = run("render", "values", "--output-dir", "output")
+    assert result.exit_code == 0, result.output
+    csi_values = yaml.safe_load((tmp_path / "output/new/helm-values.yaml").read_text())
+    subdir_values = yaml.safe_load((tmp_path / "output/old/helm-values.yaml").read_text())
+    assert csi_values["controller"]["replicas"] == 2 and subdir_values["replicaCount"] == 2
+    (values / "new.yaml").write_text(
+        cluster("new", "driver: csi-driver-nfs\nprovisioner:\n  replicas: 3\n")
+    )
+    refused = run("validate", "values")
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines()[0].startswith(
+        "values/new.yaml:6:1: provisioner: provisioner is for driver "
+        "nfs-subdir-external-provisioner only; this cluster's driver is csi-driver-nfs"
+    ), refused.stderr

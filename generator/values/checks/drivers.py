@@ -80,12 +80,18 @@ def driver_keys(doc: Document) -> Iterator[Problem]:
         return
     for path, owner in ONLY_FOR.items():
         value = lookup(doc.data, path)
-        if owner != driver and value is not None:
+        if owner != driver and value is not None and _own(doc, path):
             yield doc.problem(path, _refusal(path, owner, driver), "driver-key", key=True)
     for (path, value), owner in VALUE_ONLY_FOR.items():
         found = lookup(doc.data, path)
-        if owner != driver and type(found) is type(value) and found == value:
+        if owner != driver and type(found) is type(value) and found == value and _own(doc, path):
             yield doc.problem(path, _refusal(path, owner, driver, found), "driver-key")
+
+
+def _own(doc: Document, path: JsonPath) -> bool:
+    """True when the cluster's own file sets the key: a fleet's _defaults.yaml serves clusters
+    of both drivers, so a key it gives a cluster whose driver does not read it stays unused."""
+    return doc.origin(path) == doc.file
 
 
 def _refusal(path: JsonPath, owner: str, driver: str, value: Any = None) -> str:

@@ -14,6 +14,7 @@ DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z
 QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]$")
 LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$")
 HELM_RELEASE_MAX = 53
+CSI_DRIVER_NAME = "nfs.csi.k8s.io"  # csi-driver-nfs's CSIDriver, the provisioner of its classes
 
 
 def is_dns1123_label(name: str, limit: int = 63) -> bool:
@@ -112,6 +113,13 @@ def provisioner_name(doc: Document) -> Iterator[Problem]:
                 path,
                 "must be a qualified name like example.com/nfs (optional DNS prefix, '/', "
                 "then at most 63 letters, digits, '-', '_' or '.')",
+                "name-provisioner",
+            )
+        elif value == CSI_DRIVER_NAME:
+            yield doc.problem(
+                path,
+                f"{value} is csi-driver-nfs's driver name; a second provisioner of that name "
+                "would take its volumes (use driver: csi-driver-nfs, or another name)",
                 "name-provisioner",
             )
 
