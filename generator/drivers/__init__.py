@@ -69,7 +69,8 @@ class Driver:
     def template(self, name: str) -> str:
         return f"drivers/{self.name}/{name}"
 
-    def names(self, values: dict[str, Any]) -> ExportNames:
+    def names(self, spec: dict[str, Any], values: dict[str, Any]) -> ExportNames:
+        """The names of one export (spec: generator/values/exports.py) of a cluster (values)."""
         raise NotImplementedError(f"driver {self.name} does not name its objects")
 
 

@@ -2,14 +2,16 @@
 
 Templates read names only from here, so the StorageClass, the chart values and the RBAC can never
 disagree about the provisioner name, the ServiceAccount or a namespace. A cluster's storage is a
-list of exports, each served by its driver (one export today, from `nfs`, `storageClass` and
-`driver`); cluster-wide names are on the model, each export's names on the export.
+list of exports, each served by its driver (the single form `nfs` + `storageClass` is one
+export; `exports` lists several, generator/values/exports.py reads both); cluster-wide names are
+on the model, each export's names on the export. A release may serve several exports (a driver
+with one release per cluster): `releases` lists each once.
 """
 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from generator.drivers import Driver, ExportNames, driver
@@ -17,6 +19,8 @@ from generator.engines import Engine, engine
 from generator.model.preflight import job_name
 from generator.schema import resolve, schema
 from generator.values.checks.installer import INSTALLER_NAME
+from generator.values.document import JsonPath
+from generator.values.exports import specs, where
 from generator.values.fleet import gitops_path
 
 # Name of the Flux Kustomization entry point (one per cluster, in that cluster's Flux).
@@ -52,12 +56,35 @@ class Names:
     preflight_job: str
 
 
+HELM_VALUES = "helm-values.yaml"
+
+
 @dataclass(frozen=True)
 class Export:
-    """One NFS export of the cluster and the driver that serves it."""
+    """One NFS export of the cluster and the driver that serves it.
+
+    spec: the export in one shape for both forms (generator/values/exports.py). values_file:
+    the tree file of its release's chart values. preflight_job: the Job that probes it.
+    """
 
     driver: Driver
     names: ExportNames
+    spec: dict[str, Any]
+    values_file: str = HELM_VALUES
+    preflight_job: str = ""
+
+    @property
+    def nfs(self) -> dict[str, Any]:
+        """server, path and mountOptions, as the single form's `nfs` holds them."""
+        return {key: self.spec[key] for key in ("server", "path", "mountOptions")}
+
+    @property
+    def storage_class(self) -> dict[str, Any]:
+        return dict(self.spec["storageClass"])
+
+    def at(self, *logical: str) -> JsonPath:
+        """The values path of a logical key (("nfs", "server"), ...) of this export."""
+        return where(self.spec["index"], logical)
 
 
 @dataclass(frozen=True)
@@ -69,9 +96,28 @@ class Model:
     source: str
 
     @property
-    def export(self) -> Export:
-        """The cluster's export: one per cluster until `exports:` (several) is supported."""
-        return self.exports[0]
+    def releases(self) -> tuple[Export, ...]:
+        """The first export of each release (a release serves one export or, with a driver of
+        one release per cluster, all of its exports), in the exports' order."""
+        seen: dict[str, Export] = {}
+        for export in self.exports:
+            seen.setdefault(export.names.release, export)
+        return tuple(seen.values())
+
+    @property
+    def repositories(self) -> tuple[Export, ...]:
+        """The first release of each Helm repository (one per chart)."""
+        seen: dict[str, Export] = {}
+        for export in self.releases:
+            seen.setdefault(export.names.helm_repository, export)
+        return tuple(seen.values())
+
+    def served_by(self, name: str) -> tuple[Export, ...]:
+        """The exports the driver called name serves."""
+        return tuple(export for export in self.exports if export.driver.name == name)
+
+    def release_exports(self, release: str) -> tuple[Export, ...]:
+        return tuple(export for export in self.exports if export.names.release == release)
 
     @property
     def shared_namespace(self) -> bool:
@@ -128,8 +174,8 @@ def build_model(values: dict[str, Any], source: str) -> Model:
     full_schema = schema()
     full: dict[str, Any] = with_defaults(values, full_schema, full_schema["$defs"])
     full["gitops"]["path"] = gitops_path(full)  # with_defaults copied every mapping: ours
-    served_by = driver(full["driver"])
-    served_by.fill(full)  # the defaults that depend on the driver
+    driver(full["driver"]).fill(full)  # the defaults that depend on the driver
+    exports = _exports(full)
     names = Names(
         cluster=full["cluster"],
         namespace=full["namespace"],
@@ -138,7 +184,22 @@ def build_model(values: dict[str, Any], source: str) -> Model:
         # One Argo CD may serve a whole fleet: its Applications carry the cluster name.
         application=f"{full['cluster']}-nfs-storage",
         flux_kustomization=FLUX_KUSTOMIZATION_NAME,
-        preflight_job=job_name(full),
+        preflight_job=exports[0].preflight_job,
     )
-    exports = (Export(served_by, served_by.names(full)),)
     return Model(full, names, exports, engine(full["gitops"]["engine"]), source)
+
+
+def _exports(full: dict[str, Any]) -> tuple[Export, ...]:
+    """Every export with its names; several releases each get their own values file."""
+    found = []
+    for spec in specs(full):
+        served_by = driver(spec["driver"])
+        names = served_by.names(spec, full)
+        probed = {**full, "nfs": {k: spec[k] for k in ("server", "path", "mountOptions")}}
+        found.append(Export(served_by, names, spec, preflight_job=job_name(probed)))
+    releases = list(dict.fromkeys(export.names.release for export in found))
+    if len(releases) == 1:
+        return tuple(found)
+    return tuple(
+        replace(export, values_file=f"helm-values-{export.names.release}.yaml") for export in found
+    )

@@ -17,9 +17,11 @@ def default_class_notes(docs: Iterable[Document]) -> list[str]:
     notes = []
     for doc in docs:
         model = build_model(doc.data, doc.file)
-        if model.values["storageClass"]["default"]:
+        for export in model.exports:
+            if not export.storage_class["default"]:
+                continue
             notes.append(
-                f"note: {model.names.cluster}: {model.export.names.storage_class} becomes the "
+                f"note: {model.names.cluster}: {export.names.storage_class} becomes the "
                 "default StorageClass; remove the default annotation from any other class (k3s "
                 'local-path, a cloud\'s default): README, "Another default class"'
             )

@@ -258,7 +258,7 @@ def adopt(request: Request, schema_ref: str) -> Result:
         model = build_model(validate_new(text.encode("utf-8"), request.target).data, name)
     except InvalidValues as exc:
         raise InvalidValues(relocate(exc.problems, adoption, doc)) from None
-    names, export = model.names, model.export.names
+    names, export = model.names, model.exports[0].names  # adopt writes the single form
     manual = adoption.manual_names
     tree = {
         "StorageClass": export.storage_class,

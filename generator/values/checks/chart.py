@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from generator.errors import Problem
 from generator.values.checks.base import check, lookup, strings_at
 from generator.values.document import Document, JsonPath
+from generator.values.exports import export_paths
 from generator.values.plainscalar import reads_back, why_not
 
 # Values the upstream chart writes unquoted into its YAML (reference: chart 4.0.18 templates).
@@ -20,10 +21,13 @@ CHART_UNQUOTED: tuple[JsonPath, ...] = (
 
 
 def chart_unquoted_paths(doc: Document) -> Iterator[JsonPath]:
-    yield from CHART_UNQUOTED
-    options = lookup(doc.data, ("nfs", "mountOptions"))
-    if isinstance(options, list):
-        yield from (("nfs", "mountOptions", index) for index in range(len(options)))
+    """CHART_UNQUOTED in every export (its pins in the several form), and each mount option."""
+    yield ("namespace",)
+    yield from export_paths(doc.data, *CHART_UNQUOTED[:-1])
+    for where in export_paths(doc.data, ("nfs", "mountOptions")):
+        options = lookup(doc.data, where)
+        if isinstance(options, list):
+            yield from ((*where, index) for index in range(len(options)))
 
 
 @check("chart-unquoted")

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from generator.errors import Problem
 from generator.values.checks.base import check, lookup, strings_at
 from generator.values.document import Document
+from generator.values.exports import export_paths
 
 INSTALLER_NAME = "nfs-client-installer"  # the installer's DaemonSet and ServiceAccount
 
@@ -28,7 +29,7 @@ def release_beside_installer(doc: Document) -> Iterator[Problem]:
     namespace = lookup(doc.data, ("namespace",)) or "nfs-provisioner"
     installer = lookup(doc.data, ("nodeInstaller", "namespace")) or "nfs-node-installer"
     enabled = lookup(doc.data, ("nodeInstaller", "enabled")) is not False
-    for path, value in strings_at(doc, ("chart", "releaseName")):
+    for path, value in strings_at(doc, *export_paths(doc.data, ("chart", "releaseName"))):
         if enabled and namespace == installer and value == INSTALLER_NAME:
             yield doc.problem(
                 path,
