@@ -40,10 +40,11 @@ def doctor(values: tuple[Path, ...], timeout: float) -> None:
     from generator.doctor import report as doctor_report
     from generator.doctor.checks import FAIL, export_of, nfs_client
     from generator.doctor.probe import diagnose
+    from generator.model.checks import name_problems
     from generator.model.notes import default_class_notes
     from generator.values.fleet import load_valid
 
-    docs = load_valid(values)
+    docs = load_valid(values, name_problems)
     nfs_client()  # say how to install the extra before anything else
     exports = [export_of(doc.data) for doc in docs]
     fmt = chosen_format()

@@ -41,6 +41,7 @@ def init(
 
     The file is validated (over the _defaults.yaml beside it, if any) before it is written.
     """
+    from generator.model.checks import name_problems
     from generator.scaffold.init import schema_reference, values_text, write_new
     from generator.values.fleet import validate_new
 
@@ -53,7 +54,7 @@ def init(
         repo_url=repo_url,
         schema_ref=schema_reference(target),
     )
-    validate_new(text.encode("utf-8"), target)
+    validate_new(text.encode("utf-8"), target, name_problems)
     write_new(target, text)
     click.echo(f"wrote {target}; next: {render_command((target,), Path('output'))}", err=True)
 

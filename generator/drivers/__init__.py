@@ -46,6 +46,7 @@ class Driver:
     StorageClass parameter it renders -> the values key it comes from (located problems).
     defaults: values this driver supplies where the schema's default is null (a key whose
     default differs by driver is null in the schema and filled here, by the model).
+    release_per_export: whether each export has its own release (see below).
     """
 
     name: str
@@ -55,6 +56,9 @@ class Driver:
     keys: tuple[JsonPath, ...]
     class_parameters: Mapping[str, JsonPath]
     defaults: Mapping[JsonPath, Any] = field(default_factory=dict)
+    # True: each export gets its own release and provisioner (their names must differ across
+    # the cluster); False: one release serves every export of the driver.
+    release_per_export: bool = True
 
     def fill(self, values: dict[str, Any]) -> None:
         """Set each of the driver's defaults whose key is null in values (the model's own copy

@@ -82,7 +82,7 @@ class Export:
     def storage_class(self) -> dict[str, Any]:
         return dict(self.spec["storageClass"])
 
-    def at(self, *logical: str) -> JsonPath:
+    def at(self, *logical: str | int) -> JsonPath:
         """The values path of a logical key (("nfs", "server"), ...) of this export."""
         return where(self.spec["index"], logical)
 

@@ -207,7 +207,7 @@ def _values_path(export: Export, class_field: str) -> JsonPath:
         return _provisioner_path(export, export.spec["provisionerName"] is not None)
     if class_field.startswith("parameters."):
         key = export.driver.class_parameters.get(class_field.partition(".")[2], ("storageClass",))
-        return export.at(*(str(part) for part in key))
+        return export.at(*key)
     return export.at(*FIELD_KEYS[class_field])
 
 
