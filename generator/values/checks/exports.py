@@ -11,29 +11,19 @@ from generator.values.document import Document
 from generator.values.exports import SINGLE_ONLY
 
 
-@check("exports-nfs", "schema-required")
+@check("exports-nfs")
 def one_form(doc: Document) -> Iterator[Problem]:
-    """Either `nfs` (with storageClass and chart.releaseName) or `exports`, exactly one.
+    """Either `nfs` (with storageClass and chart.releaseName) or `exports`, not both (neither:
+    generator/values/validate.py).
 
     PASS:
         exports: [{name: fast, server: 192.168.169.3, path: /ssd}]
     FAIL exports-nfs:
         nfs: {server: 192.168.169.3, path: /data}
         exports: [{name: fast, server: 192.168.169.3, path: /ssd}]
-    FAIL schema-required:
-        cluster: homelab
     """
     data = doc.data
-    if not isinstance(data, dict):
-        return
-    if "exports" not in data:
-        if "nfs" not in data and "cluster" in data:
-            yield doc.problem(
-                ("nfs",),
-                "is required but missing (or list several exports under exports)",
-                "schema-required",
-                key=True,
-            )
+    if not isinstance(data, dict) or "exports" not in data:
         return
     for path, instead in SINGLE_ONLY.items():
         if lookup(data, path) is not None:
