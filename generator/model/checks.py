@@ -37,7 +37,12 @@ def _pin(export: Export, kind: str) -> str | None:
 
 
 def _located(export: Export, kind: str) -> JsonPath:
-    return export.at(*PINS[kind]) if _pin(export, kind) is not None else export.at("name")
+    """The pin that set the name; a provisioner derived from a pinned release: that pin."""
+    if _pin(export, kind) is not None:
+        return export.at(*PINS[kind])
+    if kind == "provisioner" and export.spec["release"] is not None:
+        return export.at(*PINS["release"])
+    return export.at("name")
 
 
 def _name(export: Export, kind: str) -> str:

@@ -126,11 +126,11 @@ def _check_classes(
     renamed = sorted(old for old in current if old not in exports)
     for old_name in renamed:
         retained[old_name] = current[old_name]
-        gone = (
-            "renamed to " + model.exports[0].names.storage_class
-            if len(exports) == 1
-            else ("no longer the class of an export")
-        )
+        first = model.exports[0]
+        single = first.spec["name"] is None  # the single form: its one class was renamed
+        gone = "no longer the class of an export"
+        if single:
+            gone = f"renamed to {first.names.storage_class}"
         notes.append(
             f"{tree}: StorageClass {old_name} {gone}: {old_name} stays rendered, "
             f"not default, in {retained_file(old_name)} (its volumes need it to be deleted); "

@@ -112,7 +112,7 @@ def render(
         one = {**context, **specific.get(each.name, {})}
         if each.name in by_file:
             one["c"] = by_file[each.name]
-        if each.name == PREFLIGHT and len(model.exports) > 1:
+        if each.name == PREFLIGHT:
             body = _per_export(model, each, one)
         else:
             body = render_template(each.template, one)
