@@ -188,14 +188,35 @@ def env_of(deployment: Obj) -> dict[str, str]:
 
 @dataclass
 class Expect:
-    """What the values file (the input) says the cluster must hold."""
+    """What the values file (the input) says the cluster must hold: its namespaces and, per
+    release of its exports (the single form is one export), the release's names and export.
+    release, server and path are the first release's (the one the day-2 stages change)."""
 
     cluster: str
     namespace: str
     installer_namespace: str
-    release: str
-    server: str
-    path: str
+    helm_repository: str
+    exports: tuple[trees.ExportExpect, ...]
+
+    @property
+    def releases(self) -> tuple[trees.ExportExpect, ...]:
+        """The first export of each release."""
+        seen: dict[str, trees.ExportExpect] = {}
+        for export in self.exports:
+            seen.setdefault(export.release, export)
+        return tuple(seen.values())
+
+    @property
+    def release(self) -> str:
+        return self.releases[0].release
+
+    @property
+    def server(self) -> str:
+        return self.releases[0].server
+
+    @property
+    def path(self) -> str:
+        return self.releases[0].path
 
     @classmethod
     def of(cls, values: Path) -> Expect:
@@ -205,9 +226,8 @@ class Expect:
             cluster=data["cluster"],
             namespace=data.get("namespace", "nfs-provisioner"),
             installer_namespace=installer.get("namespace", "nfs-node-installer"),
-            release=(data.get("chart") or {}).get("releaseName", "nfs-subdir-external-provisioner"),
-            server=str(data["nfs"]["server"]),
-            path=str(data["nfs"]["path"]),
+            helm_repository="nfs-subdir-external-provisioner",
+            exports=tuple(trees.exports_of(values)),
         )
 
 
@@ -215,22 +235,29 @@ class Expect:
 PART_OF = "app.kubernetes.io/part-of=nfs-gitops"
 
 
-def deployment(kube: Kube, e: Expect) -> Obj:
-    obj = get(kube, "apps/v1", "Deployment", e.namespace, e.release)
+def deployment(kube: Kube, e: Expect, release: str | None = None) -> Obj:
+    """The chart's Deployment of `release` (the first release when None)."""
+    name = release or e.release
+    obj = get(kube, "apps/v1", "Deployment", e.namespace, name)
     if obj is None:
         stray = [
             f"{d['metadata']['namespace']}/{d['metadata']['name']}"
             for d in items(kube, "apps/v1", "Deployment")
         ]
         raise AssertionError(
-            f"the chart's Deployment {e.release} is not in {e.namespace}; Deployments: {stray}"
+            f"the chart's Deployment {name} is not in {e.namespace}; Deployments: {stray}"
         )
     return obj
 
 
 def check_service_account(kube: Kube, e: Expect) -> None:
-    """The chart's Deployment runs as the one ServiceAccount the tree put in its namespace."""
-    runs_as = deployment(kube, e)["spec"]["template"]["spec"].get("serviceAccountName")
+    """Each release's Deployment runs as its own ServiceAccount, and the tree put exactly those
+    (one per release) in the namespace."""
+    runs_as = [
+        deployment(kube, e, r.release)["spec"]["template"]["spec"].get("serviceAccountName")
+        for r in e.releases
+    ]
+    assert runs_as == [r.service_account for r in e.releases], runs_as
     # The tree's own workloads there (the preflight Job) have accounts of their own.
     others = {
         w["spec"]["template"]["spec"].get("serviceAccountName")
@@ -242,16 +269,25 @@ def check_service_account(kube: Kube, e: Expect) -> None:
         for a in items(kube, "v1", "ServiceAccount", e.namespace, PART_OF)
         if a["metadata"]["name"] not in others
     ]
-    assert accounts == [runs_as], (
-        f"Deployment runs as {runs_as!r}; the tree's provisioner ServiceAccounts in "
+    assert sorted(accounts) == sorted(runs_as), (
+        f"Deployments run as {runs_as}; the tree's provisioner ServiceAccounts in "
         f"{e.namespace}: {accounts}"
     )
 
 
 def check_env(kube: Kube, e: Expect, server: str | None = None) -> None:
-    """PROVISIONER_NAME is the StorageClass's provisioner; NFS_SERVER and NFS_PATH the values."""
-    env = env_of(deployment(kube, e))
-    classes = items(kube, "storage.k8s.io/v1", "StorageClass", None, PART_OF)
-    assert len(classes) == 1, [c["metadata"]["name"] for c in classes]
-    assert env.get("PROVISIONER_NAME") == classes[0]["provisioner"], env
-    assert (env.get("NFS_SERVER"), env.get("NFS_PATH")) == (server or e.server, e.path), env
+    """Each release's PROVISIONER_NAME is its own StorageClass's provisioner (and no other
+    class's); NFS_SERVER and NFS_PATH its export's values (server: the first one's, moved)."""
+    classes = {
+        c["metadata"]["name"]: c
+        for c in items(kube, "storage.k8s.io/v1", "StorageClass", None, PART_OF)
+    }
+    assert sorted(classes) == sorted(x.storage_class for x in e.exports), sorted(classes)
+    for index, r in enumerate(e.releases):
+        env = env_of(deployment(kube, e, r.release))
+        own = classes[r.storage_class]["provisioner"]
+        assert env.get("PROVISIONER_NAME") == own == r.provisioner, (r.release, env, own)
+        others = [c for n, c in classes.items() if n != r.storage_class]
+        assert all(c["provisioner"] != own for c in others), (r.release, own)
+        moved = server if server is not None and index == 0 else r.server
+        assert (env.get("NFS_SERVER"), env.get("NFS_PATH")) == (moved, r.path), (r.release, env)

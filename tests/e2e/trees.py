@@ -62,7 +62,31 @@ def variant_values() -> dict[str, Obj]:
     }
     # Leader election on (two replicas): the chart's endpoints Role and RoleBinding come back.
     variants["replicas=2"] = {"cluster": "e2e-replicas", "nfs": NFS, "provisioner": {"replicas": 2}}
+    # Several exports with the kustomize engine (the real chart inflated once per release), one
+    # with mount options (the chart's PV and PVC per release), leader election on (a Role per
+    # release); output/studio has several exports with Flux.
+    variants["exports"] = {
+        "cluster": "e2e-exports",
+        "exports": [
+            {"name": "fast", **NFS, "storageClass": {"default": True}},
+            {
+                "name": "bulk",
+                "server": "192.168.169.4",
+                "path": "/volume2/k8s",
+                "mountOptions": ["nfsvers=4.1", "hard"],
+                "storageClass": {"reclaimPolicy": "Retain"},
+            },
+        ],
+        "provisioner": {"replicas": 2},
+        "gitops": {"engine": "kustomize"},
+    }
     return variants
+
+
+def exports_of_variant(tree_id: str) -> list[Obj]:
+    """The exports a variant's values list (empty for the single form)."""
+    listed: list[Obj] = variant_values()[tree_id].get("exports", [])
+    return listed
 
 
 def tree_ids() -> list[str]:
@@ -75,10 +99,47 @@ def values_of(values: Path) -> Obj:
     return dict(doc.data)
 
 
+@dataclass(frozen=True)
+class ExportExpect:
+    """What one export of a values file must give the cluster: names derived by the product's
+    model (each computed once there), the export's own values."""
+
+    name: str | None  # None: the single form
+    namespace: str
+    release: str
+    provisioner: str
+    service_account: str
+    storage_class: str
+    server: str
+    path: str
+    default: bool
+
+
+def exports_of(values: Path) -> list[ExportExpect]:
+    """Every export of a values file (the single form is one), in the file's order."""
+    from generator.model import build_model
+
+    model = build_model(values_of(values), str(values))
+    return [
+        ExportExpect(
+            name=export.spec["name"],
+            namespace=model.names.namespace,
+            release=export.names.release,
+            provisioner=export.names.provisioner,
+            service_account=export.names.service_account,
+            storage_class=export.names.storage_class,
+            server=str(export.spec["server"]),
+            path=str(export.spec["path"]),
+            default=bool(export.storage_class["default"]),
+        )
+        for export in model.exports
+    ]
+
+
 def expectations(values: Path) -> tuple[bool, bool, bool]:
-    """(storageClass.default, nodeInstaller.enabled, leader election) of a values file."""
+    """(a default class, nodeInstaller.enabled, leader election) of a values file."""
     data = values_of(values)
-    default_class = (data.get("storageClass") or {}).get("default", True)
+    default_class = any(export.default for export in exports_of(values))
     installer = (data.get("nodeInstaller") or {}).get("enabled", True)
     provisioner = data.get("provisioner") or {}
     election = provisioner.get("leaderElection")
@@ -183,20 +244,13 @@ def installer(objects: list[Obj]) -> Obj:
     return one(objects, "DaemonSet")
 
 
-def provisioner_account(objects: list[Obj]) -> tuple[str, str]:
-    """(namespace, name) of the provisioner's ServiceAccount.
+def provisioner_accounts(tree: Tree) -> list[tuple[str, str]]:
+    """(namespace, name) of each provisioner's ServiceAccount, from the values: one per
+    export's release (several exports, several provisioners)."""
+    found = [(e.namespace, e.service_account) for e in exports_of(tree.values)]
+    return list(dict.fromkeys(found))
 
-    The tree holds the ServiceAccount the chart's Deployment runs as (the chart's own
-    ServiceAccount creation is switched off), and the installer DaemonSet's when it has one.
-    """
-    installers = {  # and the preflight Job's
-        (d["metadata"]["namespace"], d["spec"]["template"]["spec"].get("serviceAccountName"))
-        for d in of_kind(objects, "DaemonSet") + of_kind(objects, "Job")
-    }
-    others = [
-        (a["metadata"]["namespace"], a["metadata"]["name"])
-        for a in of_kind(objects, "ServiceAccount")
-        if (a["metadata"]["namespace"], a["metadata"]["name"]) not in installers
-    ]
-    assert len(others) == 1, f"expected one provisioner ServiceAccount, found {others}"
-    return others[0]
+
+def default_class(tree: Tree) -> str | None:
+    """The class the values make the default, if any."""
+    return next((e.storage_class for e in exports_of(tree.values) if e.default), None)
