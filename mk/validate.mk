@@ -4,7 +4,7 @@
 #   make tools        pinned kubeconform and kustomize into ./bin (go install; needs Go)
 #   make schemas      self-contained schemas into $(SCHEMA_CACHE): built-in kinds from the
 #                     kubernetes-validate wheel on PyPI, for every supported Kubernetes version,
-#                     and the Flux/Argo CD custom resources from their CRDs (mk/crds.mk)
+#                     and the Flux/Argo CD/CSI snapshot custom resources from their CRDs (mk/crds.mk)
 #   make kubeconform  nfs-gitops kubeconform over every tree in output/: -strict, every supported
 #                     version, the tree's files and its kustomize build output (old name: validate)
 #
@@ -64,7 +64,7 @@ $(SCHEMA_CACHE)/.stamp: $(SCHEMA_CACHE)/wheel/$(KUBERNETES_VALIDATE_WHEEL) \
 	$(PY) -m devtools.k8s_schemas --wheel $< --out $(SCHEMA_CACHE) $$($(NFS_GITOPS) kubernetes-versions)
 	@touch $@
 
-schemas: $(SCHEMA_CACHE)/.stamp $(CRD_SCHEMA_DIR)/.stamp ## Build offline schemas: built-in kinds (every supported version), Flux and Argo CD
+schemas: $(SCHEMA_CACHE)/.stamp $(CRD_SCHEMA_DIR)/.stamp ## Build offline schemas: built-in kinds (every supported version), Flux, Argo CD, snapshots
 
 kubeconform: tools schemas venv ## kubeconform -strict over every tree in output/, every supported version
 	$(NFS_GITOPS) kubeconform $(OUTPUT)/*/ $(foreach l,$(SCHEMA_LOCATIONS),--schema-location '$(l)')

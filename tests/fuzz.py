@@ -33,6 +33,7 @@ from generator.output.guard import tree_files
 from generator.output.header import GENERATED_MARK
 from generator.output.write import apply_changes
 from generator.schema import resolve, schema
+from generator.values.checks.drivers import csi_sub_dir
 from generator.values.load import MAX_DEPTH, MAX_FILE_BYTES, MAX_STRING_CHARS, load_bytes
 from generator.values.validate import validate
 from tests.error_catalogue import documented_codes
@@ -186,42 +187,77 @@ def check_rendered(files: dict[str, str], values: dict[str, Any]) -> None:
             raise Finding(f"{name}: a rendered document is not a mapping")
         parsed[name] = docs
     # Values reach the output unchanged: no value can add keys, lines or documents. Each export
-    # (the single form is one) has its class, in order, and its release's values file.
+    # (the single form is one) has its class, in order; a subdir export its release's values
+    # file, a csi-driver-nfs export the export in its class's parameters.
     exports = _exports(values)
-    helm = [parsed[name][0] for name in sorted(parsed) if name.startswith("helm-values")]
+    helm = {name: parsed[name][0] for name in sorted(parsed) if name.startswith("helm-values")}
+    subdir = [h for h in helm.values() if "nfs" in h]
     served = {
         (h["nfs"]["server"], h["nfs"]["path"], tuple(h["nfs"].get("mountOptions", [])))
-        for h in helm
+        for h in subdir
     }
-    provisioners = {h["storageClass"]["provisionerName"] for h in helm}
-    if len(helm) != len(exports):
-        raise Finding(f"{len(helm)} chart values files for {len(exports)} exports")
+    provisioners = {h["storageClass"]["provisionerName"] for h in subdir} | {
+        h["driver"]["name"] for h in helm.values() if "driver" in h
+    }
+    releases = {e["release"] for e in exports}
+    if len(helm) != len(releases):
+        raise Finding(f"{len(helm)} chart values files for {len(releases)} releases")
     storage = parsed.get("storageclass.yaml") or []
     if len(storage) != len(exports):
         raise Finding(f"{len(storage)} StorageClasses for {len(exports)} exports")
     for export, sc in zip(exports, storage, strict=True):
+        if sc["metadata"]["name"] != export["class"]:
+            raise Finding("StorageClass name differs from storageClass.name")
+        if sc["provisioner"] not in provisioners:
+            raise Finding("StorageClass provisioner differs from the chart's provisioner name")
+        if export["driver"] == "csi-driver-nfs":
+            check_csi(sc, export)
+            continue
         nfs = (export["server"], export["path"], tuple(export["mountOptions"]))
         if nfs not in served:
             raise Finding(f"no chart values serve the nfs export {nfs}; they serve {served}")
-        if sc["metadata"]["name"] != export["class"]:
-            raise Finding("StorageClass name differs from storageClass.name")
-        pattern = export["pathPattern"]
+        pattern = export["storageClass"]["pathPattern"]
         if pattern is not None and sc["parameters"].get("pathPattern") != pattern:
             raise Finding("StorageClass pathPattern differs from storageClass.pathPattern")
-        if sc["provisioner"] not in provisioners:
-            raise Finding("StorageClass provisioner differs from the chart's provisionerName")
+
+
+def check_csi(sc: dict[str, Any], export: dict[str, Any]) -> None:
+    """csi-driver-nfs: the export and the class's keys reach the StorageClass unchanged."""
+    params = sc["parameters"]
+    if (params["server"], params["share"]) != (export["server"], export["path"]):
+        raise Finding(f"StorageClass server/share are {params}, values say {export}")
+    if sc.get("mountOptions", []) != export["mountOptions"]:
+        raise Finding("StorageClass mountOptions differ from nfs.mountOptions")
+    classes = export["storageClass"]
+    if params.get("mountPermissions") != classes.get("mountPermissions"):
+        raise Finding("StorageClass mountPermissions differs from storageClass.mountPermissions")
+    pattern = classes["pathPattern"]
+    if pattern is not None and params["subDir"] != csi_sub_dir(pattern):
+        raise Finding("StorageClass subDir is not storageClass.pathPattern translated")
 
 
 def _exports(values: dict[str, Any]) -> list[dict[str, Any]]:
-    """What each export's objects must say, read from the values (not from the model)."""
+    """What each export's objects must say, read from the values (not from the model); the
+    release only groups them (one per subdir export, one for all csi-driver-nfs exports)."""
     if "exports" not in values:
-        nfs, sc = values["nfs"], values["storageClass"]
-        return [{**nfs, "class": sc["name"], "pathPattern": sc["pathPattern"]}]
+        sc = values["storageClass"]
+        return [
+            {
+                **values["nfs"],
+                "driver": values["driver"],
+                "class": sc["name"],
+                "storageClass": sc,
+                "release": "one",
+            }
+        ]
     return [
         {
             **export,
+            "driver": export["driver"] or values["driver"],
             "class": export["storageClass"]["name"] or f"nfs-{export['name']}",
-            "pathPattern": export["storageClass"]["pathPattern"],
+            "release": export["name"]
+            if (export["driver"] or values["driver"]) != "csi-driver-nfs"
+            else "csi",
         }
         for export in values["exports"]
     ]
@@ -241,7 +277,8 @@ INTERESTING_TEXT = [
     "nas.local.", "-nas", "nas:/data", "nfs://nas", "/data/K8s", "/data/../etc", "data",
     "registry.k8s.io/pause", "v4.0.2", "4.0.18", "30m", "1h30m", "10m", "128Mi", "0.5",
     "kubernetes.io/os", "example.com/nfs", "cluster.local/nfs", "Exists", "Equal", "NoSchedule",
-    "flux", "argocd", "kustomize", "Delete", "Retain", "homelab",
+    "flux", "argocd", "kustomize", "Delete", "Retain", "homelab", "csi-driver-nfs",
+    "nfs-subdir-external-provisioner", "microk8s", "k0s", "talos", "archive", "0777", "0o777",
     "a" * 63, "a" * 64, "a" * 254, "x" * MAX_STRING_CHARS, "x" * (MAX_STRING_CHARS + 1),
 ]  # fmt: skip
 INTERESTING_INTS = [0, 1, 2, 5, 6, -1, 2**31, 2**63, 10**100]

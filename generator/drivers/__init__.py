@@ -45,8 +45,12 @@ class Driver:
     chart's values). keys: the values keys that configure this driver. class_parameters: each
     StorageClass parameter it renders -> the values key it comes from (located problems).
     defaults: values this driver supplies where the schema's default is null (a key whose
-    default differs by driver is null in the schema and filled here, by the model).
+    default differs by driver is null in the schema and filled here, by the model); a callable
+    computes its value from the values (for example from `distribution`).
     release_per_export: whether each export has its own release (see below).
+    pod_security: the Pod Security level its pods need in the release namespace.
+    namespaced_chart: True when the chart sets metadata.namespace on its namespaced objects
+    itself (plain kustomize then needs no patch to place them).
     """
 
     name: str
@@ -59,6 +63,8 @@ class Driver:
     # True: each export gets its own release and provisioner (their names must differ across
     # the cluster); False: one release serves every export of the driver.
     release_per_export: bool = True
+    pod_security: str = "baseline"
+    namespaced_chart: bool = False
 
     def fill(self, values: dict[str, Any]) -> None:
         """Set each of the driver's defaults whose key is null in values (the model's own copy
@@ -68,7 +74,12 @@ class Driver:
             for key in path[:-1]:
                 node = node[key]
             if node.get(path[-1]) is None:
-                node[path[-1]] = copy.deepcopy(value)
+                node[path[-1]] = value(values) if callable(value) else copy.deepcopy(value)
+
+    def default(self, path: JsonPath, values: dict[str, Any]) -> Any:
+        """This driver's default for path (None when it has none), computed from values."""
+        value = self.defaults.get(path)
+        return value(values) if callable(value) else copy.deepcopy(value)
 
     def template(self, name: str) -> str:
         return f"drivers/{self.name}/{name}"

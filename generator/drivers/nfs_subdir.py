@@ -7,6 +7,7 @@ from typing import Any
 
 from generator.drivers import Driver, ExportNames
 from generator.treefile import TreeFile
+from generator.values.checks.drivers import NO_INSTALLER
 
 NAME = "nfs-subdir-external-provisioner"
 _DIR = f"drivers/{NAME}"
@@ -40,6 +41,17 @@ DRIVER = NfsSubdir(
     ),
     support=(TreeFile("helm-values.yaml", f"{_DIR}/helm-values.yaml.j2"),),
     keys=(("nfs",), ("storageClass",), ("chart",), ("provisioner",)),
+    defaults={
+        (
+            "chart",
+            "repository",
+        ): "https://kubernetes-sigs.github.io/nfs-subdir-external-provisioner/",
+        ("chart", "version"): "4.0.18",
+        ("chart", "releaseName"): NAME,
+        # Volumes are kernel NFS mounts by kubelet: nodes need an NFS client, unless the
+        # distribution ships one and has no package manager (Talos).
+        ("nodeInstaller", "enabled"): lambda v: v["distribution"] not in NO_INSTALLER,
+    },
     class_parameters={
         "archiveOnDelete": ("storageClass", "archiveOnDelete"),
         "onDelete": ("storageClass", "onDelete"),

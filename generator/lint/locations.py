@@ -18,8 +18,8 @@ K8S_LAYOUT = (
     "{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}"
     "/{{ .ResourceKind }}{{ .KindSuffix }}.json"
 )
-# Custom resources (Flux, Argo CD): the CRDs-catalog layout, made with controller-gen from the
-# pinned upstream API modules (`make schemas`).
+# Custom resources (Flux, Argo CD, CSI snapshots): the CRDs-catalog layout, made with
+# controller-gen from the pinned upstream API modules (`make schemas`).
 CRD_LAYOUT = "crds/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json"
 K8S_SCHEMA_LOCATION = f"{SCHEMA_CACHE}/{K8S_LAYOUT}"
 CRD_SCHEMA_LOCATION = f"{SCHEMA_CACHE}/{CRD_LAYOUT}"

@@ -63,13 +63,16 @@ HELM_VALUES = "helm-values.yaml"
 class Export:
     """One NFS export of the cluster and the driver that serves it.
 
-    spec: the export in one shape for both forms (generator/values/exports.py). values_file:
+    spec: the export in one shape for both forms (generator/values/exports.py). view: the
+    cluster's values as the single form would hold this export (its nfs, storageClass, driver
+    and chart; the values themselves in the single form), for templates. values_file:
     the tree file of its release's chart values. preflight_job: the Job that probes it.
     """
 
     driver: Driver
     names: ExportNames
     spec: dict[str, Any]
+    view: dict[str, Any]
     values_file: str = HELM_VALUES
     preflight_job: str = ""
 
@@ -147,6 +150,12 @@ class Model:
         return {**image, "repository": moved(image["repository"], registry)}
 
     @property
+    def pod_security(self) -> str:
+        """The release namespace's Pod Security level: the strictest any driver allows."""
+        levels = [export.driver.pod_security for export in self.exports]
+        return "privileged" if "privileged" in levels else levels[0]
+
+    @property
     def pull_secrets(self) -> list[dict[str, str]]:
         """images.pullSecrets as a pod spec (and the chart) take them."""
         return [{"name": name} for name in self.values["images"]["pullSecrets"]]
@@ -170,11 +179,39 @@ def moved(repository: str, registry: str | None) -> str:
     return f"{registry.rstrip('/')}/{path}"
 
 
+def _view(
+    full: dict[str, Any], spec: dict[str, Any], served_by: Driver, names: ExportNames
+) -> dict[str, Any]:
+    """The values as the single form would hold this export: its nfs, class, driver and
+    chart (the cluster's chart for the cluster's driver, else the driver's own defaults)."""
+    chart = full["chart"]
+    if served_by.name != full["driver"]:
+        chart = {key: served_by.default(("chart", key), full) for key in chart}
+    return {
+        **full,
+        "driver": served_by.name,
+        "nfs": {key: spec[key] for key in ("server", "path", "mountOptions")},
+        "storageClass": {
+            **spec["storageClass"],
+            "name": names.storage_class,
+            "provisionerName": spec["provisionerName"],
+        },
+        "chart": {**chart, "releaseName": names.release},
+    }
+
+
 def build_model(values: dict[str, Any], source: str) -> Model:
     full_schema = schema()
     full: dict[str, Any] = with_defaults(values, full_schema, full_schema["$defs"])
     full["gitops"]["path"] = gitops_path(full)  # with_defaults copied every mapping: ours
+    installer = full["nodeInstaller"]["enabled"]
     driver(full["driver"]).fill(full)  # the defaults that depend on the driver
+    if installer is None:
+        # Nodes need an NFS client when any export's driver needs one (mixed drivers).
+        used = {spec["driver"] for spec in specs(full)}
+        full["nodeInstaller"]["enabled"] = any(
+            driver(name).default(("nodeInstaller", "enabled"), full) for name in sorted(used)
+        )
     exports = _exports(full)
     names = Names(
         cluster=full["cluster"],
@@ -190,13 +227,13 @@ def build_model(values: dict[str, Any], source: str) -> Model:
 
 
 def _exports(full: dict[str, Any]) -> tuple[Export, ...]:
-    """Every export with its names; several releases each get their own values file."""
+    """Every export with its names and view; several releases each get their own values file."""
     found = []
     for spec in specs(full):
         served_by = driver(spec["driver"])
         names = served_by.names(spec, full)
-        probed = {**full, "nfs": {k: spec[k] for k in ("server", "path", "mountOptions")}}
-        found.append(Export(served_by, names, spec, preflight_job=job_name(probed)))
+        view = full if spec["index"] is None else _view(full, spec, served_by, names)
+        found.append(Export(served_by, names, spec, view, preflight_job=job_name(view)))
     releases = list(dict.fromkeys(export.names.release for export in found))
     if len(releases) == 1:
         return tuple(found)

@@ -27,6 +27,9 @@ def job_name(values: dict[str, Any]) -> str:
     """nfs-preflight-<10 hex digits> for the export, preflight and image settings in values."""
     # images: the registry and pull secrets are in the Job's pod template too.
     probed = {"nfs": values["nfs"], "preflight": values["preflight"], "images": values["images"]}
+    if values["driver"] != "nfs-subdir-external-provisioner":
+        # The volume's source (nfs or the CSI driver) is immutable in its PersistentVolume.
+        probed["driver"] = values["driver"]
     text = json.dumps(probed, sort_keys=True, ensure_ascii=True).encode("ascii")
     digest = hashlib.sha256(text + b"\0" + _template_bytes()).hexdigest()
     return JOB_PREFIX + digest[:10]

@@ -27,6 +27,7 @@ from typing import Any
 
 from generator.errors import InvalidValues, Problem
 from generator.model import Export, Model
+from generator.output.driverchange import driver_change_problem, orphaned_note, switched
 from generator.output.header import stamped
 from generator.output.ondisk import (
     API_DEFAULTS,
@@ -136,6 +137,8 @@ def _check_classes(
             f"not default, in {retained_file(old_name)} (its volumes need it to be deleted); "
             "delete that file and render again once no PersistentVolume uses it"
         )
+        orphaned = orphaned_note(model, tree, old_name, current[old_name])
+        notes += [orphaned] if orphaned else []
     kept = _views(retained)
     if renamed:
         files = tree_files(model, retained=kept)
@@ -154,7 +157,10 @@ def _check_classes(
                 "PersistentVolume holds its own copy)"
             )
         changes = immutable_changes(before, after)
-        if changes and not options.allow_recreate:
+        old_driver = switched(export, before)
+        if old_driver is not None:
+            problems.append(driver_change_problem(doc, export, tree, old_driver))
+        elif changes and not options.allow_recreate:
             problems += [_class_problem(doc, model, export, tree, *change) for change in changes]
         elif changes:
             forced[name] = model.engine.recreate

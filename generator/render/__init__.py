@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from generator.drivers import Driver
 from generator.model import HELM_VALUES, Model
 from generator.render.env import render_template
 from generator.render.parse import parse_back
@@ -38,9 +39,9 @@ def plan(model: Model) -> tuple[list[TreeFile], list[TreeFile], list[TreeFile]]:
 
     A driver's resources are rendered once for all its exports (`xs`); its support files once
     per release (`x`), named after the release's values file when there are several."""
-    drivers = list({export.driver.name: export.driver for export in model.exports}.values())
-    listed = [*COMMON, *(f for d in drivers for f in d.resources), *model.engine.resources]
-    resources = sorted((f for f in listed if f.wanted(model.values)), key=lambda f: f.rank)
+    listed = [*COMMON, *(f for d in _drivers(model) for f in d.resources), *model.engine.resources]
+    wanted = {f.name: f for f in reversed(listed) if f.wanted(model.values)}  # the first of a name
+    resources = sorted(wanted.values(), key=lambda f: (f.rank, listed.index(f)))
     per_release = [
         TreeFile(release.values_file if f.name == HELM_VALUES else f.name, f.template)
         for release in model.releases
@@ -51,13 +52,28 @@ def plan(model: Model) -> tuple[list[TreeFile], list[TreeFile], list[TreeFile]]:
     return resources, support, entrypoints
 
 
+def _drivers(model: Model) -> list[Driver]:
+    """Each driver of the cluster's exports once, in the exports' order."""
+    return list({export.driver.name: export.driver for export in model.exports}.values())
+
+
+def _parts(model: Model) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+    """A driver resource file -> (template, context) of each driver that renders it: drivers
+    with a file of the same name (storageclass.yaml) share it, one part each, so the classes of
+    every export are in one file. The context: the driver's exports (xs) and the first (x)."""
+    found: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for served_by in _drivers(model):
+        exports = model.served_by(served_by.name)
+        for each in served_by.resources:
+            if each.wanted(model.values):
+                context = {"xs": exports, "x": exports[0]}
+                found.setdefault(each.name, []).append((each.template, context))
+    return found
+
+
 def _contexts(model: Model) -> dict[str, dict[str, Any]]:
-    """The file-specific context: a driver's exports (xs) for its resources, a release's
-    export (x) for its values file."""
+    """The file-specific context of a release's values file: the release's export (x)."""
     found: dict[str, dict[str, Any]] = {}
-    for export in model.exports:
-        for each in export.driver.resources:
-            found[each.name] = {"xs": model.served_by(export.driver.name)}
     for release in model.releases:
         found[release.values_file] = {
             "x": release,
@@ -108,12 +124,15 @@ def render(
     files: dict[str, str] = {}
     by_file = {retained_file(c["name"]): {**c, "successor": successor} for c in retained}
     specific = _contexts(model)
+    parts = _parts(model)
     for each in resources + support + entrypoints:
         one = {**context, **specific.get(each.name, {})}
         if each.name in by_file:
             one["c"] = by_file[each.name]
         if each.name == PREFLIGHT:
             body = _per_export(model, each, one)
+        elif each.name in parts:
+            body = "---\n".join(render_template(t, {**one, **c}) for t, c in parts[each.name])
         else:
             body = render_template(each.template, one)
         parse_back(each.name, body, is_resource=each.name in objects)
@@ -129,8 +148,8 @@ def _per_export(model: Model, each: TreeFile, context: dict[str, Any]) -> str:
     parts: list[str] = []
     for export in model.exports:
         names = replace(model.names, preflight_job=export.preflight_job)
-        values = {**model.values, "nfs": export.nfs}
-        body = render_template(each.template, {**context, "v": values, "n": names, "x": export})
+        one = {**context, "v": export.view, "n": names, "x": export}
+        body = render_template(each.template, one)
         for part in body.split("\n---\n"):
             found = yaml.safe_load(part)
             meta = found.get("metadata", {}) if isinstance(found, dict) else {}

@@ -19,6 +19,7 @@ from generator.model import build_model
 from generator.model.checks import name_problems
 from generator.render.yamlsafe import block
 from generator.scaffold.adopt_chart import (
+    CSI_REFUSAL,
     DIRECT,
     HANDLED,
     HARMLESS,
@@ -26,6 +27,7 @@ from generator.scaffold.adopt_chart import (
     Adoption,
     HelmPath,
     Request,
+    csi_chart_key,
     empty,
 )
 from generator.scaffold.adopt_file import relocate, values_text
@@ -87,6 +89,10 @@ def map_values(doc: Document, request: Request) -> Adoption:
             "adopt-helm-format",
             key=True,
         )
+        raise InvalidValues(problems)
+    csi_key = csi_chart_key(helm)
+    if csi_key is not None:
+        fail(csi_key, CSI_REFUSAL, "adopt-csi-driver", key=True)
         raise InvalidValues(problems)
     server = _get(helm, ("nfs", "server"))
     if server in (None, ""):

@@ -112,3 +112,26 @@ class Adoption:
         node[path[-1]] = value
         if source is not None:
             self.origin[format_path(path)] = source
+
+
+# Top-level keys of the csi-driver-nfs chart's values that the subdir chart does not have: a
+# release of csi-driver-nfs is not something adopt can take over (README, Two drivers).
+CSI_CHART_KEYS: tuple[HelmPath, ...] = (
+    ("driver",),
+    ("kubeletDir",),
+    ("storageClasses",),
+    ("controller",),
+    ("node",),
+    ("externalSnapshotter",),
+    ("volumeSnapshotClass",),
+)
+CSI_REFUSAL = (
+    "a value of the csi-driver-nfs chart: adopt takes over manual installs of "
+    "nfs-subdir-external-provisioner only. For csi-driver-nfs write the values file by hand "
+    "(driver: csi-driver-nfs) with the release's class name and parameters (README, Two drivers)"
+)
+
+
+def csi_chart_key(helm: dict[str, Any]) -> HelmPath | None:
+    """The first key that marks these helm values as csi-driver-nfs's, else None."""
+    return next((path for path in CSI_CHART_KEYS if path[0] in helm), None)

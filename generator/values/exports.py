@@ -13,6 +13,7 @@ from typing import Any
 
 from generator.values.document import JsonPath
 
+DEFAULT_DRIVER = "nfs-subdir-external-provisioner"  # the schema's default `driver`
 # Keys of an export named differently in the several form than in the single one.
 _RENAMED: dict[JsonPath, JsonPath] = {
     ("storageClass", "provisionerName"): ("provisionerName",),
@@ -51,6 +52,27 @@ def where(index: int | None, logical: JsonPath) -> JsonPath:
     if logical[0] == "nfs":
         return ("exports", index, *logical[1:])
     return ("exports", index, *logical)
+
+
+def export_driver(data: Any, index: int | None, default: str = DEFAULT_DRIVER) -> str:
+    """The driver of the export at index: its own `driver`, else the cluster's, else the
+    default (a wrong value is the schema's problem)."""
+    own = lookup_in(data, ("exports", index, "driver")) if index is not None else None
+    cluster = lookup_in(data, ("driver",))
+    chosen = own if isinstance(own, str) else cluster
+    return chosen if isinstance(chosen, str) else default
+
+
+def lookup_in(data: Any, path: JsonPath) -> Any:
+    """The value at path, or None when a step is missing or of the wrong type."""
+    for part in path:
+        if isinstance(part, int):
+            if not isinstance(data, list) or part >= len(data):
+                return None
+        elif not isinstance(data, dict) or part not in data:
+            return None
+        data = data[part]
+    return data
 
 
 def export_paths(data: Any, *logical: JsonPath) -> Iterator[JsonPath]:

@@ -30,4 +30,29 @@ def test_driver_defaults_fill_only_null_keys() -> None:
         "storageClass": {"provisionerName": "example.com/nfs"},
         "nfs": {"path": "/data"},
     }
-    assert DRIVER.defaults == {}  # nfs-subdir's defaults are all the schema's
+
+
+def _schema_default(path: tuple[str | int, ...]) -> object:
+    from generator.schema import resolve, schema
+
+    node = schema()
+    for key in path:
+        node = resolve(node)["properties"][key]
+    return resolve(node).get("default", "(none)")
+
+
+def test_each_driver_fills_exactly_the_keys_the_schema_leaves_null_for_it() -> None:
+    from generator.drivers import registry
+
+    drivers = registry().values()
+    keys = {path for d in drivers for path in d.defaults}
+    assert keys == {
+        ("chart", "repository"),
+        ("chart", "version"),
+        ("chart", "releaseName"),
+        ("nodeInstaller", "enabled"),
+    }
+    for d in drivers:
+        assert set(d.defaults) == keys, d.name  # no driver leaves one of them null
+    for path in keys:
+        assert _schema_default(path) is None, path

@@ -129,6 +129,9 @@ def test_generated_crds_are_the_kinds_the_trees_use() -> None:
         "argoproj.io_appprojects.yaml",
         "helm.toolkit.fluxcd.io_helmreleases.yaml",
         "kustomize.toolkit.fluxcd.io_kustomizations.yaml",
+        "snapshot.storage.k8s.io_volumesnapshotclasses.yaml",
+        "snapshot.storage.k8s.io_volumesnapshotcontents.yaml",
+        "snapshot.storage.k8s.io_volumesnapshots.yaml",
         "source.toolkit.fluxcd.io_gitrepositories.yaml",
         "source.toolkit.fluxcd.io_helmrepositories.yaml",
         "source.toolkit.fluxcd.io_ocirepositories.yaml",
@@ -151,3 +154,17 @@ def test_generated_schemas_are_strict() -> None:
 def test_applicationset_crd_has_no_descriptions() -> None:
     text = (generated(CRDS) / "argoproj.io_applicationsets.yaml").read_text()
     assert "description: " not in text.replace("description:\n", "")
+
+
+def test_snapshot_crds_are_the_v1_api_without_the_approval_annotation() -> None:
+    """controller-gen over external-snapshotter's client/v8 API: v1 only, cluster-scoped class,
+    and (unlike upstream's published copies) no api-approved.kubernetes.io annotation, which the
+    e2e install adds (tests/e2e/crds.py)."""
+    path = generated(CRDS) / "snapshot.storage.k8s.io_volumesnapshotclasses.yaml"
+    crd = yaml.safe_load(path.read_text())
+    assert [v["name"] for v in crd["spec"]["versions"] if v["served"]] == ["v1"]
+    assert crd["spec"]["scope"] == "Cluster"
+    assert "api-approved.kubernetes.io" not in crd["metadata"].get("annotations", {})
+    schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    assert schema["required"] == ["deletionPolicy", "driver"]
+    assert schema["properties"]["deletionPolicy"]["enum"] == ["Delete", "Retain"]

@@ -506,6 +506,45 @@ def test_strict_crd_schemas_reject_an_unknown_helmrelease_field(tree: Path) -> N
     ) in problems(result)
 
 
+SNAPSHOT_CLASS = """\
+apiVersion: snapshot.storage.k8s.io/v1
+kind: VolumeSnapshotClass
+metadata:
+  name: csi-nfs-snapclass
+driver: nfs.csi.k8s.io
+deletionPolicy: Delete
+---
+apiVersion: storage.k8s.io/v1
+kind: CSIDriver
+metadata:
+  name: nfs.csi.k8s.io
+spec:
+  attachRequired: false
+  volumeLifecycleModes:
+    - Persistent
+"""
+
+
+@pytest.mark.tools
+def test_volume_snapshot_class_is_validated_for_every_supported_version(tree: Path) -> None:
+    """The snapshot CRD schemas (crdgen/snapshot) make kubeconform check a VolumeSnapshotClass
+    for every supported version, not skip it; a CSIDriver is a built-in kind everywhere."""
+    add_resource(tree, "snapshotclass.yaml", SNAPSHOT_CLASS)
+    result = lint(tree, versions=())
+    assert result.exit_code == 0, result.output
+    for line in result.stdout.splitlines():
+        assert line.endswith("Invalid: 0, Errors: 0, Skipped: 0"), line
+    assert len(result.stdout.splitlines()) == 2 * len(kubernetes_versions())
+    edit(tree / "snapshotclass.yaml", "deletionPolicy: Delete", "deletionPolicy: Archive")
+    edit(tree / "snapshotclass.yaml", "driver: nfs", "snapshotter: x\ndriver: nfs")
+    result = lint(tree, versions=())
+    assert result.exit_code == 1
+    where = f"{tree}/snapshotclass.yaml: VolumeSnapshotClass/csi-nfs-snapclass: "
+    found = set(problems(result))
+    assert where + "/: additional properties 'snapshotter' not allowed" in found, found
+    assert any(p.startswith(where + "/deletionPolicy: value must be one of") for p in found), found
+
+
 @pytest.mark.tools
 @pytest.mark.usefixtures("tools_on_path")
 def test_default_schemas_are_found_from_inside_the_clone(

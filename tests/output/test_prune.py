@@ -83,6 +83,7 @@ def test_make_render_after_deleting_a_values_file_removes_its_tree_and_says_so(
         f"{len(lab_files)} removed",
     ]
     assert (fleet / "output" / "homelab").is_dir() and (fleet / "output" / "office").is_dir()
+    assert (fleet / "output" / "edge").is_dir()
 
 
 def test_a_cluster_renamed_in_its_values_file_is_an_orphan(fleet: Path) -> None:

@@ -548,7 +548,7 @@ def test_alias_of_a_key_is_located_at_its_use(work: Path) -> None:
         "cluster: c\nnfs:\n  &k server: nas\n  path: /d\nstorageClass:\n  *k : x\n",
         'values/a.yaml:6:3: storageClass.server: unknown key "server"; known keys: name, default, '
         "reclaimPolicy, archiveOnDelete, onDelete, pathPattern, volumeBindingMode, "
-        "provisionerName [schema-unknown-key]",
+        "allowVolumeExpansion, mountPermissions, provisionerName [schema-unknown-key]",
     )
 
 

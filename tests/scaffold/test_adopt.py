@@ -285,6 +285,13 @@ def test_another_release_name_keeps_its_provisioner(workdir: Path) -> None:
             "helm-values.yaml:2:3: nfs.server: missing: the chart's release cannot run without "
             "it [adopt-no-values]",
         ),
+        (
+            "kubeletDir: /var/lib/kubelet\ndriver:\n  name: nfs.csi.k8s.io\n",
+            "helm-values.yaml:2:1: driver: a value of the csi-driver-nfs chart: adopt takes over "
+            "manual installs of nfs-subdir-external-provisioner only. For csi-driver-nfs write "
+            "the values file by hand (driver: csi-driver-nfs) with the release's class name and "
+            "parameters (README, Two drivers) [adopt-csi-driver]",
+        ),
     ],
     ids=[
         "server",
@@ -296,6 +303,7 @@ def test_another_release_name_keeps_its_provisioner(workdir: Path) -> None:
         "table",
         "null",
         "no-server",
+        "csi-driver-nfs",
     ],
 )
 def test_hostile_values_are_located_and_nothing_is_written(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from generator.errors import Problem
 from generator.values.checks import (
     chart,
+    drivers,
     durations,
     exports,
     gitops,
@@ -39,10 +40,13 @@ CHECKS: tuple[Check, ...] = (
     nfs.nfs_path,
     mount_options.mount_options,
     path_pattern.path_pattern,
+    drivers.path_pattern_for_driver,
     scheduling.node_selector,
     names.pull_secrets,
     scheduling.tolerations,
     provisioner.replicas_need_leader_election,
+    drivers.driver_keys,
+    drivers.distribution_keys,
     gitops.gitops_repo_url,
     gitops.gitops_path,
     text.no_control_characters,

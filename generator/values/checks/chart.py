@@ -6,11 +6,13 @@ from collections.abc import Iterator
 
 from generator.errors import Problem
 from generator.values.checks.base import check, lookup, strings_at
+from generator.values.checks.drivers import CSI
 from generator.values.document import Document, JsonPath
-from generator.values.exports import export_paths
+from generator.values.exports import export_driver, indexes, where
 from generator.values.plainscalar import reads_back, why_not
 
-# Values the upstream chart writes unquoted into its YAML (reference: chart 4.0.18 templates).
+# Values the nfs-subdir-external-provisioner chart writes unquoted into its YAML (reference:
+# chart 4.0.18 templates).
 CHART_UNQUOTED: tuple[JsonPath, ...] = (
     ("nfs", "server"),
     ("nfs", "path"),
@@ -21,13 +23,18 @@ CHART_UNQUOTED: tuple[JsonPath, ...] = (
 
 
 def chart_unquoted_paths(doc: Document) -> Iterator[JsonPath]:
-    """CHART_UNQUOTED in every export (its pins in the several form), and each mount option."""
+    """The namespace; CHART_UNQUOTED and each mount option of every export whose driver is
+    nfs-subdir-external-provisioner (its pins in the several form). csi-driver-nfs gets none of
+    these (the tree renders its class; its names are fixed)."""
     yield ("namespace",)
-    yield from export_paths(doc.data, *CHART_UNQUOTED[:-1])
-    for where in export_paths(doc.data, ("nfs", "mountOptions")):
-        options = lookup(doc.data, where)
+    for index in indexes(doc.data):
+        if export_driver(doc.data, index) == CSI:
+            continue
+        yield from (where(index, key) for key in CHART_UNQUOTED[:-1])
+        at = where(index, ("nfs", "mountOptions"))
+        options = lookup(doc.data, at)
         if isinstance(options, list):
-            yield from ((*where, index) for index in range(len(options)))
+            yield from ((*at, item) for item in range(len(options)))
 
 
 @check("chart-unquoted")

@@ -51,6 +51,7 @@ NAME_RULES: list[tuple[tuple[JsonPath, ...], Callable[[str], bool], str, str]] =
     (
         (
             ("storageClass", "name"),
+            ("csi", "snapshots", "className"),
             ("gitops", "argocd", "project"),
             ("gitops", "flux", "gitRepository"),
         ),
