@@ -55,7 +55,8 @@ def name_problems(doc: Document) -> list[Problem]:
     model = build_model(doc.data, doc.file)
     if model.exports[0].spec["index"] is None:
         return []  # the single form: its names are its values, checked by the values checks
-    return list(_lengths(doc, model.exports)) + list(_collisions(doc, model.exports))
+    found = [*_lengths(doc, model.exports), *_collisions(doc, model.exports)]
+    return found + list(_one_release(doc, model.exports))
 
 
 def _lengths(doc: Document, exports: tuple[Export, ...]) -> Iterator[Problem]:
@@ -70,6 +71,25 @@ def _lengths(doc: Document, exports: tuple[Export, ...]) -> Iterator[Problem]:
                     f"{why} ({limit}); choose a shorter export name or pin {pin}",
                     "name-length",
                 )
+
+
+def _one_release(doc: Document, exports: tuple[Export, ...]) -> Iterator[Problem]:
+    """A driver with one release per cluster (fixed cluster-scoped names): all its exports name
+    the same release."""
+    first: dict[str, Export] = {}
+    for export in exports:
+        if export.driver.release_per_export:
+            continue
+        other = first.setdefault(export.driver.name, export)
+        if other.names.release != export.names.release:
+            yield doc.problem(
+                _located(export, "release"),
+                f"gives export {export.spec['name']!r} the {export.driver.name} release "
+                f"{export.names.release!r}, but export {other.spec['name']!r} has "
+                f"{other.names.release!r}: one release serves every {export.driver.name} export "
+                "(its cluster-scoped names are fixed); pin the same release or none",
+                "name-collision",
+            )
 
 
 def _collisions(doc: Document, exports: tuple[Export, ...]) -> Iterator[Problem]:

@@ -195,7 +195,6 @@ class Expect:
     cluster: str
     namespace: str
     installer_namespace: str
-    helm_repository: str
     exports: tuple[trees.ExportExpect, ...]
 
     @property
@@ -226,7 +225,6 @@ class Expect:
             cluster=data["cluster"],
             namespace=data.get("namespace", "nfs-provisioner"),
             installer_namespace=installer.get("namespace", "nfs-node-installer"),
-            helm_repository="nfs-subdir-external-provisioner",
             exports=tuple(trees.exports_of(values)),
         )
 
@@ -251,13 +249,18 @@ def deployment(kube: Kube, e: Expect, release: str | None = None) -> Obj:
 
 
 def check_service_account(kube: Kube, e: Expect) -> None:
-    """Each release's Deployment runs as its own ServiceAccount, and the tree put exactly those
-    (one per release) in the namespace."""
-    runs_as = [
-        deployment(kube, e, r.release)["spec"]["template"]["spec"].get("serviceAccountName")
-        for r in e.releases
-    ]
-    assert runs_as == [r.service_account for r in e.releases], runs_as
+    """Each release's Deployment runs as its own ServiceAccount (csi-driver-nfs: its node
+    DaemonSet as its node account), and the tree put exactly those in the namespace."""
+    runs_as = []
+    for r in e.releases:
+        pod = deployment(kube, e, r.deployment)["spec"]["template"]["spec"]
+        runs_as.append(pod.get("serviceAccountName"))
+        assert runs_as[-1] == r.service_account, (r.release, runs_as[-1])
+    for r in e.releases:
+        for account in r.accounts[1:]:  # the node plugin's
+            daemonsets = items(kube, "apps/v1", "DaemonSet", e.namespace)
+            used = [d["spec"]["template"]["spec"].get("serviceAccountName") for d in daemonsets]
+            assert account in used, (r.release, account, used)
     # The tree's own workloads there (the preflight Job) have accounts of their own.
     others = {
         w["spec"]["template"]["spec"].get("serviceAccountName")
@@ -269,25 +272,36 @@ def check_service_account(kube: Kube, e: Expect) -> None:
         for a in items(kube, "v1", "ServiceAccount", e.namespace, PART_OF)
         if a["metadata"]["name"] not in others
     ]
-    assert sorted(accounts) == sorted(runs_as), (
+    expected = [account for r in e.releases for account in r.accounts]
+    assert sorted(accounts) == sorted(expected), (
         f"Deployments run as {runs_as}; the tree's provisioner ServiceAccounts in "
-        f"{e.namespace}: {accounts}"
+        f"{e.namespace}: {accounts}, expected {expected}"
     )
 
 
 def check_env(kube: Kube, e: Expect, server: str | None = None) -> None:
-    """Each release's PROVISIONER_NAME is its own StorageClass's provisioner (and no other
-    class's); NFS_SERVER and NFS_PATH its export's values (server: the first one's, moved)."""
+    """Each export's class is served by its own release: with nfs-subdir-external-provisioner
+    the release's PROVISIONER_NAME is its class's provisioner (and no other class's) and
+    NFS_SERVER/NFS_PATH its export; with csi-driver-nfs the controller's --drivername is the
+    class's provisioner and the class carries the export. server: the first export's, moved."""
     classes = {
         c["metadata"]["name"]: c
         for c in items(kube, "storage.k8s.io/v1", "StorageClass", None, PART_OF)
     }
     assert sorted(classes) == sorted(x.storage_class for x in e.exports), sorted(classes)
-    for index, r in enumerate(e.releases):
-        env = env_of(deployment(kube, e, r.release))
-        own = classes[r.storage_class]["provisioner"]
-        assert env.get("PROVISIONER_NAME") == own == r.provisioner, (r.release, env, own)
-        others = [c for n, c in classes.items() if n != r.storage_class]
-        assert all(c["provisioner"] != own for c in others), (r.release, own)
-        moved = server if server is not None and index == 0 else r.server
-        assert (env.get("NFS_SERVER"), env.get("NFS_PATH")) == (moved, r.path), (r.release, env)
+    for index, x in enumerate(e.exports):
+        own = classes[x.storage_class]
+        moved = server if server is not None and index == 0 else x.server
+        assert own["provisioner"] == x.provisioner, (x.storage_class, own["provisioner"])
+        container = deployment(kube, e, x.deployment)["spec"]["template"]["spec"]["containers"]
+        if x.driver == "csi-driver-nfs":
+            args = [arg for c in container for arg in c.get("args") or []]
+            assert f"--drivername={x.provisioner}" in args, (x.release, args)
+            params = own["parameters"]
+            assert (params["server"], params["share"]) == (moved, x.path), params
+            continue
+        env = env_of(deployment(kube, e, x.deployment))
+        assert env.get("PROVISIONER_NAME") == x.provisioner, (x.release, env)
+        others = [c for n, c in classes.items() if n != x.storage_class]
+        assert all(c["provisioner"] != x.provisioner for c in others), (x.release, x.provisioner)
+        assert (env.get("NFS_SERVER"), env.get("NFS_PATH")) == (moved, x.path), (x.release, env)

@@ -288,11 +288,11 @@ def test_sources_kustomization_and_release_become_ready(loop: Loop) -> None:
         (SOURCE, "GitRepository", FLUX_NAMESPACE, "flux-system"),
         (KUSTOMIZE, "Kustomization", FLUX_NAMESPACE, "flux-system"),
         (KUSTOMIZE, "Kustomization", FLUX_NAMESPACE, "nfs-storage"),
-        (SOURCE, "HelmRepository", e.namespace, e.helm_repository),
         *(
             each
             for r in e.releases
             for each in (
+                (SOURCE, "HelmRepository", e.namespace, r.helm_repository),
                 (SOURCE, "HelmChart", e.namespace, f"{e.namespace}-{r.release}"),
                 (HELM, "HelmRelease", e.namespace, r.release),
             )

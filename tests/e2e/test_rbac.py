@@ -49,7 +49,9 @@ def accounts(cluster: Cluster) -> list[Account]:
     """Every provisioner's ServiceAccount as the authorizer sees it."""
     cluster.require_applied(*RBAC_KINDS)
     found = []
-    for namespace, name in trees.provisioner_accounts(cluster.tree):
+    # This chart's rules: the nfs-subdir-external-provisioner exports' accounts (a mixed tree's
+    # csi-driver-nfs account is the csi suite's).
+    for namespace, name in trees.provisioner_accounts(cluster.tree, trees.SUBDIR):
         groups = [
             "system:serviceaccounts",
             f"system:serviceaccounts:{namespace}",

@@ -23,6 +23,7 @@ from .kubeapi import Obj
 
 REPO = Path(__file__).resolve().parents[2]
 NFS = {"server": "192.168.169.3", "path": "/data/K8s"}
+SUBDIR = "nfs-subdir-external-provisioner"
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,35 @@ def variant_values() -> dict[str, Obj]:
     # Several exports with the kustomize engine (the real chart inflated once per release), one
     # with mount options (the chart's PV and PVC per release), leader election on (a Role per
     # release); output/studio has several exports with Flux.
+    # Both drivers side by side (the migration path): the single form's release kept by pins,
+    # two csi-driver-nfs exports served by one driver release, a class each; Flux installs both
+    # real charts.
+    variants["mixed"] = {
+        "cluster": "e2e-mixed",
+        "exports": [
+            {
+                "name": "legacy",
+                **NFS,
+                "release": SUBDIR,
+                "provisionerName": f"cluster.local/{SUBDIR}",
+                "storageClass": {"name": "nfs-client"},
+            },
+            {
+                "name": "fast",
+                "driver": "csi-driver-nfs",
+                "server": "192.168.169.3",
+                "path": "/volume1/k8s-ssd",
+                "storageClass": {"default": True, "mountPermissions": "0777"},
+            },
+            {
+                "name": "bulk",
+                "driver": "csi-driver-nfs",
+                "server": "192.168.169.4",
+                "path": "/volume2/k8s",
+                "mountOptions": ["nfsvers=4.1", "hard"],
+            },
+        ],
+    }
     variants["exports"] = {
         "cluster": "e2e-exports",
         "exports": [
@@ -113,6 +143,11 @@ class ExportExpect:
     server: str
     path: str
     default: bool
+    driver: str
+    helm_repository: str
+    deployment: str  # the chart's Deployment that provisions (subdir: the release's)
+    accounts: tuple[str, ...]  # the release's ServiceAccounts (csi-driver-nfs: controller, node)
+    bindings: tuple[str, ...]  # the ClusterRoleBindings of its provisioning account
 
 
 def exports_of(values: Path) -> list[ExportExpect]:
@@ -131,9 +166,24 @@ def exports_of(values: Path) -> list[ExportExpect]:
             server=str(export.spec["server"]),
             path=str(export.spec["path"]),
             default=bool(export.storage_class["default"]),
+            driver=export.driver.name,
+            helm_repository=export.names.helm_repository,
+            deployment=getattr(export.driver, "controller", export.names.release),
+            accounts=(
+                export.names.service_account,
+                *_present(getattr(export.driver, "node_service_account", None)),
+            ),
+            bindings=(
+                export.names.cluster_role_binding,
+                *_present(getattr(export.driver, "resizer_binding", None)),
+            ),
         )
         for export in model.exports
     ]
+
+
+def _present(name: str | None) -> tuple[str, ...]:
+    return (name,) if name else ()
 
 
 def expectations(values: Path) -> tuple[bool, bool, bool]:
@@ -244,10 +294,14 @@ def installer(objects: list[Obj]) -> Obj:
     return one(objects, "DaemonSet")
 
 
-def provisioner_accounts(tree: Tree) -> list[tuple[str, str]]:
+def provisioner_accounts(tree: Tree, driver: str | None = None) -> list[tuple[str, str]]:
     """(namespace, name) of each provisioner's ServiceAccount, from the values: one per
-    export's release (several exports, several provisioners)."""
-    found = [(e.namespace, e.service_account) for e in exports_of(tree.values)]
+    export's release (several exports, several provisioners); of one driver's when given."""
+    found = [
+        (e.namespace, e.service_account)
+        for e in exports_of(tree.values)
+        if driver is None or e.driver == driver
+    ]
     return list(dict.fromkeys(found))
 
 
