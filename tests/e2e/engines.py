@@ -70,16 +70,17 @@ def engine_of(values: Path) -> str:
 
 
 def chart_pin() -> tuple[str, str]:
-    """(repository, version) of the chart, from values/_defaults.yaml and the schema defaults."""
-    import json
+    """(repository, version) of the default driver's chart: values/_defaults.yaml's chart keys,
+    else the driver's own defaults (generator/drivers: chart.* are null in the schema)."""
+    from generator.drivers import driver
+    from generator.schema import schema
 
-    schema = json.loads((REPO / "generator" / "values.schema.json").read_text())
-    chart = schema["properties"]["chart"]["properties"]
+    default = driver(schema()["properties"]["driver"]["default"])
     pinned = (yaml.safe_load((REPO / "values" / "_defaults.yaml").read_text()) or {}).get(
         "chart"
     ) or {}
-    repository = pinned.get("repository", chart["repository"]["default"])
-    version = pinned.get("version", chart["version"]["default"])
+    repository = pinned.get("repository") or default.defaults[("chart", "repository")]
+    version = pinned.get("version") or default.defaults[("chart", "version")]
     return str(repository), str(version)
 
 
