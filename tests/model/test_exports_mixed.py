@@ -147,10 +147,8 @@ def test_moving_one_export_to_the_other_driver_is_refused_at_its_driver(
 
     values.write_text(f"cluster: c\nexports:\n{LEGACY}{FAST}")
     assert render()[0] == 0
-    values.write_text(
-        f"cluster: c\nexports:\n{LEGACY.replace('legacy', 'legacy', 1)}"
-        "    driver: csi-driver-nfs\n" + FAST
-    )
+    moved = LEGACY + "    driver: csi-driver-nfs\n"  # the same class name, the other driver
+    values.write_text(f"cluster: c\nexports:\n{moved}{FAST}")
     code, stderr = render()
     assert code == 1
     [line] = [x for x in stderr.splitlines() if "[driver-change]" in x]
