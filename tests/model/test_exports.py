@@ -68,14 +68,15 @@ def files_of(text: str, engine: str = "flux") -> dict[str, str]:
 
 
 def objects(files: dict[str, str]) -> dict[tuple[str, str], str]:
-    """(kind, name) -> the object's YAML as parsed and dumped again (comments aside)."""
+    """(kind, name) -> the object's text exactly as written (its document, comments included)."""
     found: dict[tuple[str, str], str] = {}
     for name, text in files.items():
-        for doc in yaml.safe_load_all(text):
+        for chunk in text.split("\n---\n"):
+            doc = yaml.safe_load(chunk)
             if isinstance(doc, dict) and "kind" in doc and "metadata" in doc:
                 key = (doc["kind"], doc["metadata"]["name"])
                 assert key not in found, f"{key} twice ({name})"
-                found[key] = yaml.safe_dump(doc, sort_keys=True)
+                found[key] = chunk
     return found
 
 
