@@ -305,6 +305,14 @@ def provisioner_accounts(tree: Tree, driver: str | None = None) -> list[tuple[st
     return list(dict.fromkeys(found))
 
 
+def pod_security(tree: Tree) -> str:
+    """The provisioners' namespace's Pod Security level the values ask for (the model's)."""
+    from generator.model import build_model
+
+    level: str = build_model(values_of(tree.values), str(tree.values)).pod_security
+    return level
+
+
 def default_class(tree: Tree) -> str | None:
     """The class the values make the default, if any."""
     return next((e.storage_class for e in exports_of(tree.values) if e.default), None)
