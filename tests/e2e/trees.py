@@ -95,6 +95,16 @@ def variant_values() -> dict[str, Obj]:
             },
         ],
     }
+    # Several exports with Argo CD: the Application carries a chart source per release, each
+    # with its own values file from the $values reference.
+    variants["exports=argocd"] = {
+        "cluster": "e2e-exports-argocd",
+        "exports": [
+            {"name": "fast", **NFS, "storageClass": {"default": True}},
+            {"name": "bulk", "server": "192.168.169.4", "path": "/volume2/k8s"},
+        ],
+        "gitops": {"engine": "argocd", "repoURL": "https://git.example.com/fleet.git"},
+    }
     variants["exports"] = {
         "cluster": "e2e-exports",
         "exports": [
