@@ -268,10 +268,10 @@ def _export_problems(
         return []
     problems = []
     for export in model.exports:
-        text = disk.values.get(export.values_file)
-        if text in (None, files.get(export.values_file)):
+        on_disk = disk.values_file_of(export.values_file, export.names.service_account)
+        if on_disk is None or disk.values[on_disk] == files.get(export.values_file):
             continue
-        old = disk.export(export.values_file)
+        old = disk.export(on_disk)
         if old is not None:
             problems += _moved(doc, export, *old)
     return problems

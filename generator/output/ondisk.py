@@ -42,6 +42,19 @@ class Disk:
         nfs = values[0].get("nfs") if values else None
         return (nfs.get("server"), nfs.get("path")) if isinstance(nfs, dict) else None
 
+    def values_file_of(self, values_file: str, account: str) -> str | None:
+        """The chart values file on disk of the release whose ServiceAccount is `account`: the
+        same file, else the one that names that account (a release keeps its ServiceAccount
+        when its file is renamed: one release becoming several, or several becoming one)."""
+        if self.values.get(values_file) is not None:
+            return values_file
+        for name in sorted(self.values):
+            found = _documents(self.values[name])
+            account_of = found[0].get("serviceAccount") if found else None
+            if isinstance(account_of, dict) and account_of.get("name") == account:
+                return name
+        return None
+
 
 def _read(path: Path) -> str | None:
     if path.is_symlink() or not path.is_file():
@@ -73,8 +86,12 @@ def classes_in(text: str | None) -> dict[str, dict[str, Any]]:
 
 
 def read_disk(tree: Path, values_files: Sequence[str] = (HELM_VALUES_FILE,)) -> Disk:
-    """The class file, the chart values files named and the retained classes of a tree."""
-    disk = Disk(_read(tree / CLASS_FILE), {name: _read(tree / name) for name in values_files})
+    """The class file, the chart values files (those named and every helm-values*.yaml) and
+    the retained classes of a tree."""
+    names = [*values_files]
+    if tree.is_dir() and not tree.is_symlink():
+        names += sorted(p.name for p in tree.glob("helm-values*.yaml"))
+    disk = Disk(_read(tree / CLASS_FILE), {name: _read(tree / name) for name in names})
     if tree.is_dir() and not tree.is_symlink():
         for entry in sorted(tree.glob(f"{RETAINED_PREFIX}*.yaml")):
             text = _read(entry)

@@ -118,3 +118,29 @@ def test_a_moved_export_is_refused_at_its_own_key(repo: Path) -> None:
     assert line.startswith("values/studio.yaml:8:13: exports[1].server: the export moves from ")
     assert "class nfs-bulk" in line
     assert render("--allow-export-change").exit_code == 0
+
+
+def test_a_move_is_refused_when_its_values_file_is_renamed_in_the_same_render(
+    repo: Path,
+) -> None:
+    """One release (helm-values.yaml) becoming two (helm-values-<release>.yaml): the release
+    is found by its ServiceAccount, so moving its export in that render is still refused."""
+    single = "cluster: studio\nnfs:\n  server: 192.168.169.3\n  path: /data/K8s\n"
+    (repo / "values" / "studio.yaml").write_text(single)
+    assert render().exit_code == 0
+    pinned = (
+        "  - name: main\n    server: 192.168.169.9\n    path: /data/K8s\n"
+        "    release: nfs-subdir-external-provisioner\n"
+        "    provisionerName: cluster.local/nfs-subdir-external-provisioner\n"
+        "    storageClass: {name: nfs-client, default: true}\n"
+    )
+    write(repo, pinned + BULK)
+    refused = render()
+    assert refused.exit_code == 1
+    [line] = [x for x in refused.stderr.splitlines() if "[nfs-export-change]" in x]
+    assert line.startswith("values/studio.yaml:4:13: exports[0].server: the export moves from ")
+    assert "192.168.169.3:/data/K8s to 192.168.169.9:/data/K8s" in line
+    write(repo, pinned.replace("192.168.169.9", "192.168.169.3") + BULK)
+    converted = render()
+    assert converted.exit_code == 0, converted.output
+    assert "StorageClass" not in converted.stderr  # the pinned class is untouched
