@@ -19,9 +19,23 @@ END = "<!-- values-reference:end -->"
 def rows(schema: dict[str, Any]) -> list[str]:
     out: list[str] = []
 
+    defs = schema.get("$defs", {})
+
+    def resolved(node: dict[str, Any]) -> dict[str, Any]:
+        """node with its local $ref (#/$defs/NAME) merged in, node's own keys winning."""
+        ref = node.get("$ref", "")
+        name = ref.rpartition("/")[2] if ref.startswith("#/$defs/") else ""
+        return {**defs[name], **node} if name in defs else node
+
     def walk(node: dict[str, Any], prefix: str, required: list[str]) -> None:
-        for key, sub in node.get("properties", {}).items():
+        for key, raw in node.get("properties", {}).items():
+            sub = resolved(raw)
             path = f"{prefix}.{key}" if prefix else key
+            items = resolved(sub.get("items", {})) if sub.get("type") == "array" else {}
+            if "properties" in items:  # a list of mappings (exports): its keys as key[].sub
+                out.append(f"| `{path}` |  | {_text(sub)} |")
+                walk(items, f"{path}[]", items.get("required", []))
+                continue
             nested = "properties" in sub
             if key in required and "default" not in sub:
                 default = "required"
@@ -29,13 +43,16 @@ def rows(schema: dict[str, Any]) -> list[str]:
                 default = ""
             else:
                 default = "`" + json.dumps(sub.get("default")) + "`"
-            text = " ".join(str(sub.get("description", "")).split()).replace("|", "\\|")
-            out.append(f"| `{path}` | {default} | {text} |")
+            out.append(f"| `{path}` | {default} | {_text(sub)} |")
             if nested:
                 walk(sub, path, sub.get("required", []))
 
     walk(schema, "", schema.get("required", []))
     return out
+
+
+def _text(node: dict[str, Any]) -> str:
+    return " ".join(str(node.get("description", "")).split()).replace("|", "\\|")
 
 
 def table(schema: dict[str, Any]) -> str:

@@ -186,45 +186,81 @@ def check_rendered(files: dict[str, str], values: dict[str, Any]) -> None:
         if not docs or not all(isinstance(doc, dict) for doc in docs):
             raise Finding(f"{name}: a rendered document is not a mapping")
         parsed[name] = docs
-    # Values reach the output unchanged: no value can add keys, lines or documents.
-    helm = parsed.get("helm-values.yaml")
-    if values["driver"] == "csi-driver-nfs":
-        check_csi(parsed, values)
-    elif helm:
-        nfs = helm[0]["nfs"]
-        if (nfs["server"], nfs["path"]) != (values["nfs"]["server"], values["nfs"]["path"]):
-            raise Finding(f"helm-values.yaml nfs is {nfs}, values say {values['nfs']}")
-        if nfs.get("mountOptions", []) != values["nfs"]["mountOptions"]:
-            raise Finding("helm-values.yaml mountOptions differ from the values")
-    storage = parsed.get("storageclass.yaml")
-    if storage and values["driver"] != "csi-driver-nfs":
-        sc = storage[0]
-        if sc["metadata"]["name"] != values["storageClass"]["name"]:
+    # Values reach the output unchanged: no value can add keys, lines or documents. Each export
+    # (the single form is one) has its class, in order; a subdir export its release's values
+    # file, a csi-driver-nfs export the export in its class's parameters.
+    exports = _exports(values)
+    helm = {name: parsed[name][0] for name in sorted(parsed) if name.startswith("helm-values")}
+    subdir = [h for h in helm.values() if "nfs" in h]
+    served = {
+        (h["nfs"]["server"], h["nfs"]["path"], tuple(h["nfs"].get("mountOptions", [])))
+        for h in subdir
+    }
+    provisioners = {h["storageClass"]["provisionerName"] for h in subdir} | {
+        h["driver"]["name"] for h in helm.values() if "driver" in h
+    }
+    releases = {e["release"] for e in exports}
+    if len(helm) != len(releases):
+        raise Finding(f"{len(helm)} chart values files for {len(releases)} releases")
+    storage = parsed.get("storageclass.yaml") or []
+    if len(storage) != len(exports):
+        raise Finding(f"{len(storage)} StorageClasses for {len(exports)} exports")
+    for export, sc in zip(exports, storage, strict=True):
+        if sc["metadata"]["name"] != export["class"]:
             raise Finding("StorageClass name differs from storageClass.name")
-        pattern = values["storageClass"]["pathPattern"]
+        if sc["provisioner"] not in provisioners:
+            raise Finding("StorageClass provisioner differs from the chart's provisioner name")
+        if export["driver"] == "csi-driver-nfs":
+            check_csi(sc, export)
+            continue
+        nfs = (export["server"], export["path"], tuple(export["mountOptions"]))
+        if nfs not in served:
+            raise Finding(f"no chart values serve the nfs export {nfs}; they serve {served}")
+        pattern = export["storageClass"]["pathPattern"]
         if pattern is not None and sc["parameters"].get("pathPattern") != pattern:
             raise Finding("StorageClass pathPattern differs from storageClass.pathPattern")
-        if helm and sc["provisioner"] != helm[0]["storageClass"]["provisionerName"]:
-            raise Finding("StorageClass provisioner differs from the chart's provisionerName")
 
 
-def check_csi(parsed: dict[str, list[Any]], values: dict[str, Any]) -> None:
+def check_csi(sc: dict[str, Any], export: dict[str, Any]) -> None:
     """csi-driver-nfs: the export and the class's keys reach the StorageClass unchanged."""
-    sc = parsed["storageclass.yaml"][0]
     params = sc["parameters"]
-    if (params["server"], params["share"]) != (values["nfs"]["server"], values["nfs"]["path"]):
-        raise Finding(f"StorageClass server/share are {params}, values say {values['nfs']}")
-    if sc.get("mountOptions", []) != values["nfs"]["mountOptions"]:
+    if (params["server"], params["share"]) != (export["server"], export["path"]):
+        raise Finding(f"StorageClass server/share are {params}, values say {export}")
+    if sc.get("mountOptions", []) != export["mountOptions"]:
         raise Finding("StorageClass mountOptions differ from nfs.mountOptions")
-    if sc["metadata"]["name"] != values["storageClass"]["name"]:
-        raise Finding("StorageClass name differs from storageClass.name")
-    if params.get("mountPermissions") != values["storageClass"]["mountPermissions"]:
+    classes = export["storageClass"]
+    if params.get("mountPermissions") != classes.get("mountPermissions"):
         raise Finding("StorageClass mountPermissions differs from storageClass.mountPermissions")
-    pattern = values["storageClass"]["pathPattern"]
+    pattern = classes["pathPattern"]
     if pattern is not None and params["subDir"] != csi_sub_dir(pattern):
         raise Finding("StorageClass subDir is not storageClass.pathPattern translated")
-    if sc["provisioner"] != parsed["helm-values.yaml"][0]["driver"]["name"]:
-        raise Finding("StorageClass provisioner differs from the chart's driver.name")
+
+
+def _exports(values: dict[str, Any]) -> list[dict[str, Any]]:
+    """What each export's objects must say, read from the values (not from the model); the
+    release only groups them (one per subdir export, one for all csi-driver-nfs exports)."""
+    if "exports" not in values:
+        sc = values["storageClass"]
+        return [
+            {
+                **values["nfs"],
+                "driver": values["driver"],
+                "class": sc["name"],
+                "storageClass": sc,
+                "release": "one",
+            }
+        ]
+    return [
+        {
+            **export,
+            "driver": export["driver"] or values["driver"],
+            "class": export["storageClass"]["name"] or f"nfs-{export['name']}",
+            "release": export["name"]
+            if (export["driver"] or values["driver"]) != "csi-driver-nfs"
+            else "csi",
+        }
+        for export in values["exports"]
+    ]
 
 
 # --- inputs -------------------------------------------------------------------------------
@@ -291,6 +327,11 @@ _FIELDS: dict[tuple[str, ...], st.SearchStrategy[Any]] = {
         [None, "${.PVC.namespace}/${.PVC.name}", "${.PVC.labels.app}", "static", "a/${.PVC.name}"]
     ),
     ("storageClass", "provisionerName"): st.sampled_from([None, "example.com/nfs", "nfs"]),
+    ("exports", "*", "server"): st.sampled_from(["192.168.169.3", "nas.local", "2001:db8::5"]),
+    ("exports", "*", "path"): st.sampled_from(["/ssd", "/", "/a b", "/ünïcode/ß"]),
+    ("exports", "*", "mountOptions", "*"): st.sampled_from(["nfsvers=4.1", "hard", "nolock"]),
+    ("exports", "*", "release"): st.sampled_from([None, "nfs", "r"]),
+    ("exports", "*", "provisionerName"): st.sampled_from([None, "example.com/nfs"]),
     ("nodeInstaller", "nodeSelector"): st.dictionaries(
         st.sampled_from(["disk", "example.com/zone", "node.kubernetes.io/instance-type"]),
         st.sampled_from(["ssd", "a", "eu-1", ""]),
@@ -322,7 +363,9 @@ def from_schema(
     types = _types(node)
     if "object" in types:
         props = node.get("properties", {})
-        required = set(node.get("required", []))
+        # One of nfs and exports is required at the top: draw nfs always, exports sometimes
+        # (values_documents then keeps one form).
+        required = set(node.get("required", [])) | ({"nfs"} if not path else set())
         children = {key: from_schema(sub, defs, (*path, key)) for key, sub in props.items()}
         options.append(
             st.fixed_dictionaries(
@@ -366,6 +409,13 @@ def values_documents(draw: st.DrawFn) -> dict[str, Any]:
     full = schema()
     # A copy: sampled values are shared between examples and must not change.
     data: dict[str, Any] = copy.deepcopy(draw(from_schema(full, full["$defs"])))
+    # One of the two forms: the single one (nfs) or several exports, as a user writes them.
+    if "exports" in data and (draw(st.booleans()) or "nfs" not in data):
+        data.pop("nfs", None)
+        data.pop("storageClass", None)
+        data.get("chart", {}).pop("releaseName", None)
+    elif "nfs" in data:
+        data.pop("exports", None)
     for _ in range(draw(st.integers(0, 3))):
         where = draw(st.sampled_from(_containers(data)))
         target: Any = data

@@ -38,14 +38,15 @@ def doctor(values: tuple[Path, ...], timeout: float) -> None:
     the export as this machine does, not as the nodes do (exports limited to their subnet).
     """
     from generator.doctor import report as doctor_report
-    from generator.doctor.checks import FAIL, export_of, nfs_client
+    from generator.doctor.checks import FAIL, exports_of, nfs_client
     from generator.doctor.probe import diagnose
+    from generator.model.checks import name_problems
     from generator.model.notes import default_class_notes
     from generator.values.fleet import load_valid
 
-    docs = load_valid(values)
+    docs = load_valid(values, name_problems)
     nfs_client()  # say how to install the extra before anything else
-    exports = [export_of(doc.data) for doc in docs]
+    exports = [export for doc in docs for export in exports_of(doc.data)]
     fmt = chosen_format()
     checks = diagnose(exports, timeout=timeout, each=doctor_report.live(fmt))
     doctor_report.finish(fmt, checks)

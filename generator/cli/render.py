@@ -84,13 +84,16 @@ def render(
     A change Kubernetes would refuse (an immutable StorageClass field) or one that puts volumes
     at risk (a moved NFS export) is refused, nothing written, unless opted in for this render.
     """
+    from generator.model.checks import name_problems
     from generator.output.changes import unified_diff
     from generator.output.guard import Options
     from generator.output.run import render_trees
     from generator.report.render import summary_lines
     from generator.values.fleet import load_valid
 
-    docs = load_valid(values)  # refuse bad values before OUTPUT_DIR is created or locked
+    docs = load_valid(
+        values, name_problems
+    )  # refuse bad values before OUTPUT_DIR is created or locked
     result = render_trees(
         docs,
         output_dir,

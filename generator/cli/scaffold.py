@@ -19,10 +19,29 @@ def new_values_file(cluster: str, output: Path | None, engine: str, repo_url: st
     return output if output is not None else Path("values") / f"{cluster}.yaml"
 
 
+def parse_export(text: str) -> tuple[str, str, str]:
+    """NAME=SERVER:PATH (the path absolute; an IPv6 server in brackets or bare) as a triple."""
+    name, equals, rest = text.partition("=")
+    server, colon, path = rest.partition(":/")
+    if not (equals and colon and name and server):
+        raise click.BadParameter(f"{text!r} is not NAME=SERVER:PATH", param_hint="--export")
+    if server.startswith("[") and server.endswith("]"):
+        server = server[1:-1]
+    return name, server, "/" + path
+
+
 @cli.command()
 @click.option("--cluster", required=True, help="Cluster name (DNS-1123 label).")
-@click.option("--server", required=True, help="NFS server: IPv4, IPv6 or DNS name.")
-@click.option("--path", "nfs_path", required=True, help="Absolute path of the NFS export.")
+@click.option("--server", help="NFS server: IPv4, IPv6 or DNS name (with --path).")
+@click.option("--path", "nfs_path", help="Absolute path of the NFS export (with --server).")
+@click.option(
+    "--export",
+    "exports",
+    multiple=True,
+    metavar="NAME=SERVER:PATH",
+    help="An export of a cluster with several, instead of --server/--path; repeat it for each "
+    "(the first one's class is the default). IPv6: NAME=[fd00::3]:/data.",
+)
 @engine_options
 @click.option(
     "--output",
@@ -31,8 +50,9 @@ def new_values_file(cluster: str, output: Path | None, engine: str, repo_url: st
 )
 def init(
     cluster: str,
-    server: str,
-    nfs_path: str,
+    server: str | None,
+    nfs_path: str | None,
+    exports: tuple[str, ...],
     engine: str,
     repo_url: str | None,
     output: Path | None,
@@ -41,19 +61,25 @@ def init(
 
     The file is validated (over the _defaults.yaml beside it, if any) before it is written.
     """
+    from generator.model.checks import name_problems
     from generator.scaffold.init import schema_reference, values_text, write_new
     from generator.values.fleet import validate_new
 
+    if exports and (server or nfs_path):
+        raise click.UsageError("give --server and --path, or --export, not both")
+    if not exports and not (server and nfs_path):
+        raise click.UsageError("give --server and --path (one export), or --export for each")
     target = new_values_file(cluster, output, engine, repo_url)
     text = values_text(
         cluster=cluster,
         server=server,
         path=nfs_path,
+        exports=[parse_export(each) for each in exports],
         engine=engine,
         repo_url=repo_url,
         schema_ref=schema_reference(target),
     )
-    validate_new(text.encode("utf-8"), target)
+    validate_new(text.encode("utf-8"), target, name_problems)
     write_new(target, text)
     click.echo(f"wrote {target}; next: {render_command((target,), Path('output'))}", err=True)
 

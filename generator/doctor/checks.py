@@ -75,6 +75,23 @@ class Export:
         return version
 
 
+def exports_of(values: dict[str, Any]) -> list[Export]:
+    """Every export of a cluster's values: the single form's nfs, or each of exports."""
+    listed = values.get("exports")
+    if not isinstance(listed, list):
+        return [export_of(values)]
+    return [
+        export_of(
+            {
+                **values,
+                "nfs": {key: item.get(key) for key in ("server", "path")}
+                | {"mountOptions": item.get("mountOptions") or []},
+            }
+        )
+        for item in listed
+    ]
+
+
 def export_of(values: dict[str, Any]) -> Export:
     nfs = values["nfs"]
     preflight = values.get("preflight") or {}

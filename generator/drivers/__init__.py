@@ -47,6 +47,7 @@ class Driver:
     defaults: values this driver supplies where the schema's default is null (a key whose
     default differs by driver is null in the schema and filled here, by the model); a callable
     computes its value from the values (for example from `distribution`).
+    release_per_export: whether each export has its own release (see below).
     pod_security: the Pod Security level its pods need in the release namespace.
     namespaced_chart: True when the chart sets metadata.namespace on its namespaced objects
     itself (plain kustomize then needs no patch to place them).
@@ -59,6 +60,9 @@ class Driver:
     keys: tuple[JsonPath, ...]
     class_parameters: Mapping[str, JsonPath]
     defaults: Mapping[JsonPath, Any] = field(default_factory=dict)
+    # True: each export gets its own release and provisioner (their names must differ across
+    # the cluster); False: one release serves every export of the driver.
+    release_per_export: bool = True
     pod_security: str = "baseline"
     namespaced_chart: bool = False
 
@@ -72,10 +76,16 @@ class Driver:
             if node.get(path[-1]) is None:
                 node[path[-1]] = value(values) if callable(value) else copy.deepcopy(value)
 
+    def default(self, path: JsonPath, values: dict[str, Any]) -> Any:
+        """This driver's default for path (None when it has none), computed from values."""
+        value = self.defaults.get(path)
+        return value(values) if callable(value) else copy.deepcopy(value)
+
     def template(self, name: str) -> str:
         return f"drivers/{self.name}/{name}"
 
-    def names(self, values: dict[str, Any]) -> ExportNames:
+    def names(self, spec: dict[str, Any], values: dict[str, Any]) -> ExportNames:
+        """The names of one export (spec: generator/values/exports.py) of a cluster (values)."""
         raise NotImplementedError(f"driver {self.name} does not name its objects")
 
 

@@ -75,8 +75,11 @@ def rendered_rules(role: str) -> list[Rule]:
 
 
 class CsiDriverNfs(Driver):
-    def names(self, values: dict[str, Any]) -> ExportNames:
-        release = values["chart"]["releaseName"]
+    def names(self, spec: dict[str, Any], values: dict[str, Any]) -> ExportNames:
+        # One driver release serves every csi-driver-nfs export of the cluster (the chart's
+        # cluster-scoped names are fixed); each export has its own class.
+        cluster = values["chart"]["releaseName"] if values["driver"] == NAME else NAME
+        release = spec["release"] or cluster
         return ExportNames(
             release=release,
             provisioner=PROVISIONER,
@@ -86,7 +89,7 @@ class CsiDriverNfs(Driver):
             leader_role="",  # the sidecars' Leases are in the chart's ClusterRoles
             helm_repository=self.chart,
             values_configmap=f"{release}-values",
-            storage_class=values["storageClass"]["name"],
+            storage_class=spec["storageClass"]["name"] or f"nfs-{spec['name']}",
         )
 
     # What the templates read (templates/drivers/csi-driver-nfs/).
@@ -142,5 +145,6 @@ DRIVER = CsiDriverNfs(
         ("nodeInstaller", "enabled"): False,
     },
     pod_security="privileged",
+    release_per_export=False,
     namespaced_chart=True,
 )

@@ -14,20 +14,21 @@ _DIR = f"drivers/{NAME}"
 
 
 class NfsSubdir(Driver):
-    def names(self, values: dict[str, Any]) -> ExportNames:
-        release = values["chart"]["releaseName"]
+    def names(self, spec: dict[str, Any], values: dict[str, Any]) -> ExportNames:
+        # One release per export: the export's name (or its pin) makes every name its own.
+        release = spec["release"] or f"{self.chart}-{spec['name']}"
         # Same rule as the chart: the release is the fullname when it contains the chart name.
         fullname = release if self.chart in release else f"{release}-{self.chart}"[:63].rstrip("-")
         return ExportNames(
             release=release,
-            provisioner=values["storageClass"]["provisionerName"] or f"cluster.local/{fullname}",
+            provisioner=spec["provisionerName"] or f"cluster.local/{fullname}",
             service_account=release,
             cluster_role=f"{release}-runner",
             cluster_role_binding=f"run-{release}",
             leader_role=f"leader-locking-{release}",
             helm_repository=self.chart,
             values_configmap=f"{release}-values",
-            storage_class=values["storageClass"]["name"],
+            storage_class=spec["storageClass"]["name"] or f"nfs-{spec['name']}",
         )
 
 

@@ -2,14 +2,16 @@
 
 Templates read names only from here, so the StorageClass, the chart values and the RBAC can never
 disagree about the provisioner name, the ServiceAccount or a namespace. A cluster's storage is a
-list of exports, each served by its driver (one export today, from `nfs`, `storageClass` and
-`driver`); cluster-wide names are on the model, each export's names on the export.
+list of exports, each served by its driver (the single form `nfs` + `storageClass` is one
+export; `exports` lists several, generator/values/exports.py reads both); cluster-wide names are
+on the model, each export's names on the export. A release may serve several exports (a driver
+with one release per cluster): `releases` lists each once.
 """
 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from generator.drivers import Driver, ExportNames, driver
@@ -17,6 +19,8 @@ from generator.engines import Engine, engine
 from generator.model.preflight import job_name
 from generator.schema import resolve, schema
 from generator.values.checks.installer import INSTALLER_NAME
+from generator.values.document import JsonPath
+from generator.values.exports import specs, where
 from generator.values.fleet import gitops_path
 
 # Name of the Flux Kustomization entry point (one per cluster, in that cluster's Flux).
@@ -52,12 +56,38 @@ class Names:
     preflight_job: str
 
 
+HELM_VALUES = "helm-values.yaml"
+
+
 @dataclass(frozen=True)
 class Export:
-    """One NFS export of the cluster and the driver that serves it."""
+    """One NFS export of the cluster and the driver that serves it.
+
+    spec: the export in one shape for both forms (generator/values/exports.py). view: the
+    cluster's values as the single form would hold this export (its nfs, storageClass, driver
+    and chart; the values themselves in the single form), for templates. values_file:
+    the tree file of its release's chart values. preflight_job: the Job that probes it.
+    """
 
     driver: Driver
     names: ExportNames
+    spec: dict[str, Any]
+    view: dict[str, Any]
+    values_file: str = HELM_VALUES
+    preflight_job: str = ""
+
+    @property
+    def nfs(self) -> dict[str, Any]:
+        """server, path and mountOptions, as the single form's `nfs` holds them."""
+        return {key: self.spec[key] for key in ("server", "path", "mountOptions")}
+
+    @property
+    def storage_class(self) -> dict[str, Any]:
+        return dict(self.spec["storageClass"])
+
+    def at(self, *logical: str | int) -> JsonPath:
+        """The values path of a logical key (("nfs", "server"), ...) of this export."""
+        return where(self.spec["index"], logical)
 
 
 @dataclass(frozen=True)
@@ -69,9 +99,28 @@ class Model:
     source: str
 
     @property
-    def export(self) -> Export:
-        """The cluster's export: one per cluster until `exports:` (several) is supported."""
-        return self.exports[0]
+    def releases(self) -> tuple[Export, ...]:
+        """The first export of each release (a release serves one export or, with a driver of
+        one release per cluster, all of its exports), in the exports' order."""
+        seen: dict[str, Export] = {}
+        for export in self.exports:
+            seen.setdefault(export.names.release, export)
+        return tuple(seen.values())
+
+    @property
+    def repositories(self) -> tuple[Export, ...]:
+        """The first release of each Helm repository (one per chart)."""
+        seen: dict[str, Export] = {}
+        for export in self.releases:
+            seen.setdefault(export.names.helm_repository, export)
+        return tuple(seen.values())
+
+    def served_by(self, name: str) -> tuple[Export, ...]:
+        """The exports the driver called name serves."""
+        return tuple(export for export in self.exports if export.driver.name == name)
+
+    def release_exports(self, release: str) -> tuple[Export, ...]:
+        return tuple(export for export in self.exports if export.names.release == release)
 
     @property
     def shared_namespace(self) -> bool:
@@ -101,6 +150,12 @@ class Model:
         return {**image, "repository": moved(image["repository"], registry)}
 
     @property
+    def pod_security(self) -> str:
+        """The release namespace's Pod Security level: the strictest any driver allows."""
+        levels = [export.driver.pod_security for export in self.exports]
+        return "privileged" if "privileged" in levels else levels[0]
+
+    @property
     def pull_secrets(self) -> list[dict[str, str]]:
         """images.pullSecrets as a pod spec (and the chart) take them."""
         return [{"name": name} for name in self.values["images"]["pullSecrets"]]
@@ -124,12 +179,40 @@ def moved(repository: str, registry: str | None) -> str:
     return f"{registry.rstrip('/')}/{path}"
 
 
+def _view(
+    full: dict[str, Any], spec: dict[str, Any], served_by: Driver, names: ExportNames
+) -> dict[str, Any]:
+    """The values as the single form would hold this export: its nfs, class, driver and
+    chart (the cluster's chart for the cluster's driver, else the driver's own defaults)."""
+    chart = full["chart"]
+    if served_by.name != full["driver"]:
+        chart = {key: served_by.default(("chart", key), full) for key in chart}
+    return {
+        **full,
+        "driver": served_by.name,
+        "nfs": {key: spec[key] for key in ("server", "path", "mountOptions")},
+        "storageClass": {
+            **spec["storageClass"],
+            "name": names.storage_class,
+            "provisionerName": spec["provisionerName"],
+        },
+        "chart": {**chart, "releaseName": names.release},
+    }
+
+
 def build_model(values: dict[str, Any], source: str) -> Model:
     full_schema = schema()
     full: dict[str, Any] = with_defaults(values, full_schema, full_schema["$defs"])
     full["gitops"]["path"] = gitops_path(full)  # with_defaults copied every mapping: ours
-    served_by = driver(full["driver"])
-    served_by.fill(full)  # the defaults that depend on the driver
+    installer = full["nodeInstaller"]["enabled"]
+    driver(full["driver"]).fill(full)  # the defaults that depend on the driver
+    if installer is None:
+        # Nodes need an NFS client when any export's driver needs one (mixed drivers).
+        used = {spec["driver"] for spec in specs(full)}
+        full["nodeInstaller"]["enabled"] = any(
+            driver(name).default(("nodeInstaller", "enabled"), full) for name in sorted(used)
+        )
+    exports = _exports(full)
     names = Names(
         cluster=full["cluster"],
         namespace=full["namespace"],
@@ -138,7 +221,22 @@ def build_model(values: dict[str, Any], source: str) -> Model:
         # One Argo CD may serve a whole fleet: its Applications carry the cluster name.
         application=f"{full['cluster']}-nfs-storage",
         flux_kustomization=FLUX_KUSTOMIZATION_NAME,
-        preflight_job=job_name(full),
+        preflight_job=exports[0].preflight_job,
     )
-    exports = (Export(served_by, served_by.names(full)),)
     return Model(full, names, exports, engine(full["gitops"]["engine"]), source)
+
+
+def _exports(full: dict[str, Any]) -> tuple[Export, ...]:
+    """Every export with its names and view; several releases each get their own values file."""
+    found = []
+    for spec in specs(full):
+        served_by = driver(spec["driver"])
+        names = served_by.names(spec, full)
+        view = full if spec["index"] is None else _view(full, spec, served_by, names)
+        found.append(Export(served_by, names, spec, view, preflight_job=job_name(view)))
+    releases = list(dict.fromkeys(export.names.release for export in found))
+    if len(releases) == 1:
+        return tuple(found)
+    return tuple(
+        replace(export, values_file=f"helm-values-{export.names.release}.yaml") for export in found
+    )

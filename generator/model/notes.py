@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from generator.model import build_model
+from generator.model.checks import name_problems
 from generator.result import Result
 from generator.values.document import Document
 from generator.values.fleet import load_valid
@@ -17,9 +18,11 @@ def default_class_notes(docs: Iterable[Document]) -> list[str]:
     notes = []
     for doc in docs:
         model = build_model(doc.data, doc.file)
-        if model.values["storageClass"]["default"]:
+        for export in model.exports:
+            if not export.storage_class["default"]:
+                continue
             notes.append(
-                f"note: {model.names.cluster}: {model.export.names.storage_class} becomes the "
+                f"note: {model.names.cluster}: {export.names.storage_class} becomes the "
                 "default StorageClass; remove the default annotation from any other class (k3s "
                 'local-path, a cloud\'s default): README, "Another default class"'
             )
@@ -28,5 +31,5 @@ def default_class_notes(docs: Iterable[Document]) -> list[str]:
 
 def validated(paths: Sequence[Path]) -> Result:
     """Every values file valid (else InvalidValues with every problem), with the notes."""
-    docs = load_valid(paths)
+    docs = load_valid(paths, name_problems)
     return Result(notes=default_class_notes(docs), counts={"valid": len(docs)})

@@ -11,7 +11,7 @@ from typing import Any
 
 from generator.drivers.csi_driver_nfs import PROVISIONER as CSI_PROVISIONER
 from generator.errors import Problem
-from generator.model import Model
+from generator.model import Export, Model
 from generator.render import CLASS_FILE, retained_file
 from generator.values.checks.drivers import CSI, SUBDIR
 from generator.values.document import Document
@@ -23,30 +23,31 @@ def driver_of(provisioner: Any) -> str:
     return CSI if provisioner == CSI_PROVISIONER else SUBDIR
 
 
-def switched(model: Model, before: dict[str, Any]) -> str | None:
-    """The driver the class on disk belongs to, when the render moves it to another one."""
+def switched(export: Export, before: dict[str, Any]) -> str | None:
+    """The driver the export's class on disk belongs to, when the render moves it to another
+    one."""
     old = driver_of(before.get("provisioner"))
-    return old if old != model.export.driver.name else None
+    return old if old != export.driver.name else None
 
 
-def driver_change_problem(doc: Document, model: Model, tree: Path, old: str) -> Problem:
-    name = model.export.names.storage_class
+def driver_change_problem(doc: Document, export: Export, tree: Path, old: str) -> Problem:
+    name = export.names.storage_class
     message = (
         f"StorageClass {name} ({tree / CLASS_FILE}) belongs to driver {old}; with driver "
-        f"{model.export.driver.name} its provisioner would change to "
-        f"{model.export.names.provisioner}, an update Kubernetes refuses (the provisioner is "
+        f"{export.driver.name} its provisioner would change to "
+        f"{export.names.provisioner}, an update Kubernetes refuses (the provisioner is "
         "immutable), and re-creating it (--allow-recreate does not apply here) would leave "
         f"the volumes of {name} without their class. Safe way: give the new driver's class a new "
         f"name (storageClass.name): {name} stays rendered, not default, in "
         f"{retained_file(name)} until its volumes are gone (README, Two drivers)"
     )
-    return doc.problem(("driver",), message, "driver-change")
+    return doc.problem(export.at("driver"), message, "driver-change")
 
 
 def orphaned_note(model: Model, tree: Path, old_name: str, before: dict[str, Any]) -> str | None:
     """A note for a class a rename keeps whose driver this tree no longer installs."""
     old = driver_of(before.get("provisioner"))
-    if old == model.export.driver.name:
+    if any(export.driver.name == old for export in model.exports):
         return None
     return (
         f"{tree / retained_file(old_name)}: StorageClass {old_name} is served by driver {old}, "

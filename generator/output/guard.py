@@ -26,12 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import InvalidValues, Problem
-from generator.model import Model
+from generator.model import Export, Model
 from generator.output.driverchange import driver_change_problem, orphaned_note, switched
 from generator.output.header import stamped
 from generator.output.ondisk import (
     API_DEFAULTS,
-    HELM_VALUES_FILE,
     Disk,
     classes_in,
     read_disk,
@@ -93,9 +92,9 @@ def tree_files(model: Model, **options: Any) -> dict[str, str]:
 
 def guarded_render(doc: Document, model: Model, tree: Path, options: Options) -> Guarded:
     """Render the tree of doc, refusing what the cluster would refuse (InvalidValues)."""
-    disk = read_disk(tree)
-    name = model.export.names.storage_class
-    retained = {key: obj for key, obj in disk.retained.items() if key != name}
+    disk = read_disk(tree, [release.values_file for release in model.releases])
+    names = {export.names.storage_class for export in model.exports}
+    retained = {key: obj for key, obj in disk.retained.items() if key not in names}
     files = tree_files(model, retained=_views(retained))
     problems = _export_problems(doc, model, disk, files, options)
     notes: list[str] = []
@@ -121,15 +120,20 @@ def _check_classes(
     retained: dict[str, dict[str, Any]],
     files: dict[str, str],
 ) -> tuple[dict[str, str], list[str], list[Problem]]:
-    name = model.export.names.storage_class
+    exports = {export.names.storage_class: export for export in model.exports}
     notes: list[str] = []
     problems: list[Problem] = []
     current = disk.current()
-    renamed = sorted(old for old in current if old != name)
+    renamed = sorted(old for old in current if old not in exports)
     for old_name in renamed:
         retained[old_name] = current[old_name]
+        first = model.exports[0]
+        single = first.spec["name"] is None  # the single form: its one class was renamed
+        gone = "no longer the class of an export"
+        if single:
+            gone = f"renamed to {first.names.storage_class}"
         notes.append(
-            f"{tree}: StorageClass {old_name} renamed to {name}: {old_name} stays rendered, "
+            f"{tree}: StorageClass {old_name} {gone}: {old_name} stays rendered, "
             f"not default, in {retained_file(old_name)} (its volumes need it to be deleted); "
             "delete that file and render again once no PersistentVolume uses it"
         )
@@ -138,51 +142,89 @@ def _check_classes(
     kept = _views(retained)
     if renamed:
         files = tree_files(model, retained=kept)
-    before = current.get(name) or disk.retained.get(name)
-    if before is None:
-        return files, notes, problems
-    after = classes_in(files[CLASS_FILE])[name]
-    for _, old, new in immutable_changes(before, after, ("mountOptions",)):
-        notes.append(
-            f"{tree / CLASS_FILE}: StorageClass {name}: mountOptions {_shown(old)} -> "
-            f"{_shown(new)}; Kubernetes updates this field in place: volumes provisioned from "
-            "now on get the new options, existing volumes keep theirs (each "
-            "PersistentVolume holds its own copy)"
-        )
-    changes = immutable_changes(before, after)
-    old_driver = switched(model, before)
-    if old_driver is not None:
-        problems.append(driver_change_problem(doc, model, tree, old_driver))
-    elif changes and not options.allow_recreate:
-        problems += [_class_problem(doc, model, tree, *change) for change in changes]
-    elif changes:
-        files = tree_files(model, retained=kept, recreate=model.engine.recreate)
-        notes.append(_recreate_note(tree, name, model, changes))
+    rendered = classes_in(files[CLASS_FILE])
+    forced: dict[str, Any] = {}
+    for name, export in exports.items():
+        before = current.get(name) or disk.retained.get(name)
+        if before is None:
+            continue
+        after = rendered[name]
+        for _, old, new in immutable_changes(before, after, ("mountOptions",)):
+            notes.append(
+                f"{tree / CLASS_FILE}: StorageClass {name}: mountOptions {_shown(old)} -> "
+                f"{_shown(new)}; Kubernetes updates this field in place: volumes provisioned "
+                "from now on get the new options, existing volumes keep theirs (each "
+                "PersistentVolume holds its own copy)"
+            )
+        changes = immutable_changes(before, after)
+        old_driver = switched(export, before)
+        if old_driver is not None:
+            problems.append(driver_change_problem(doc, export, tree, old_driver))
+        elif changes and not options.allow_recreate:
+            problems += [_class_problem(doc, model, export, tree, *change) for change in changes]
+        elif changes:
+            forced[name] = model.engine.recreate
+            notes.append(_recreate_note(tree, name, model, changes))
+    if forced:
+        files = tree_files(model, retained=kept, recreate=forced)
     elif options.check and model.engine.recreate:
         # The commit of an --allow-recreate render is what CI checks: accept it as rendered.
-        forced = tree_files(model, retained=kept, recreate=model.engine.recreate)
-        if forced[CLASS_FILE] == disk.class_text:
-            files = forced
-            notes.append(
-                f"{tree / CLASS_FILE}: StorageClass {name} carries the one-shot recreate "
-                "mechanism of render --allow-recreate; the next render drops it"
-            )
+        files, notes = _as_forced(model, tree, disk, files, kept, notes)
     return files, notes, problems
+
+
+def _as_forced(
+    model: Model,
+    tree: Path,
+    disk: Disk,
+    files: dict[str, str],
+    kept: list[dict[str, Any]],
+    notes: list[str],
+) -> tuple[dict[str, str], list[str]]:
+    """files with the one-shot recreate mechanism on the classes that carry it on disk, when
+    that is exactly what is on disk."""
+    on_disk = disk.current()
+    carried = {
+        name: model.engine.recreate
+        for name, obj in on_disk.items()
+        if set(model.engine.recreate) <= set((obj.get("metadata") or {}).get("annotations") or {})
+    }
+    if not carried:
+        return files, notes
+    forced = tree_files(model, retained=kept, recreate=carried)
+    if forced[CLASS_FILE] != disk.class_text:
+        return files, notes
+    return forced, [
+        *notes,
+        *(
+            f"{tree / CLASS_FILE}: StorageClass {name} carries the one-shot recreate "
+            "mechanism of render --allow-recreate; the next render drops it"
+            for name in sorted(carried)
+        ),
+    ]
 
 
 def _shown(value: Any) -> str:
     return "(unset)" if value is None else json.dumps(value)
 
 
-def _values_path(model: Model, class_field: str) -> JsonPath:
+def _values_path(export: Export, class_field: str) -> JsonPath:
     if class_field == "provisioner":
-        pinned = model.values["storageClass"]["provisionerName"] is not None
-        return ("storageClass", "provisionerName") if pinned else ("chart", "releaseName")
+        return _provisioner_path(export, export.spec["provisionerName"] is not None)
     if class_field.startswith("parameters."):
-        return model.export.driver.class_parameters.get(
-            class_field.partition(".")[2], ("storageClass",)
-        )
-    return FIELD_KEYS[class_field]
+        key = export.driver.class_parameters.get(class_field.partition(".")[2], ("storageClass",))
+        return export.at(*key)
+    return export.at(*FIELD_KEYS[class_field])
+
+
+def _provisioner_path(export: Export, pinned: bool) -> JsonPath:
+    """Where the provisioner name comes from: its pin, else the release (its pin or, in the
+    several form, the export's name)."""
+    if pinned:
+        return export.at("storageClass", "provisionerName")
+    if export.spec["index"] is None:
+        return ("chart", "releaseName")
+    return export.at("chart", "releaseName") if export.spec["release"] else export.at("name")
 
 
 def _recreate_way(model: Model, name: str) -> str:
@@ -196,9 +238,9 @@ def _recreate_way(model: Model, name: str) -> str:
 
 
 def _class_problem(
-    doc: Document, model: Model, tree: Path, class_field: str, old: Any, new: Any
+    doc: Document, model: Model, export: Export, tree: Path, class_field: str, old: Any, new: Any
 ) -> Problem:
-    name = model.export.names.storage_class
+    name = export.names.storage_class
     message = (
         f"StorageClass {name} ({tree / CLASS_FILE}): {class_field} {_shown(old)} -> {_shown(new)} "
         "is an update Kubernetes refuses (422: the field is immutable), so every sync would "
@@ -207,7 +249,7 @@ def _class_problem(
         + _recreate_way(model, name)
         + "; existing volumes keep working either way"
     )
-    return doc.problem(_values_path(model, class_field), message, "storageclass-immutable")
+    return doc.problem(_values_path(export, class_field), message, "storageclass-immutable")
 
 
 def _recreate_note(tree: Path, name: str, model: Model, changes: list[tuple[str, Any, Any]]) -> str:
@@ -222,13 +264,21 @@ def _recreate_note(tree: Path, name: str, model: Model, changes: list[tuple[str,
 def _export_problems(
     doc: Document, model: Model, disk: Disk, files: dict[str, str], options: Options
 ) -> list[Problem]:
-    if options.allow_export_change or disk.values_text in (None, files[HELM_VALUES_FILE]):
+    if options.allow_export_change:
         return []
-    export = disk.export()
-    if export is None:
-        return []
-    nfs = model.values["nfs"]
-    old_server, old_path = export
+    problems = []
+    for export in model.exports:
+        on_disk = disk.values_file_of(export.values_file, export.names.service_account)
+        if on_disk is None or disk.values[on_disk] == files.get(export.values_file):
+            continue
+        old = disk.export(on_disk)
+        if old is not None:
+            problems += _moved(doc, export, *old)
+    return problems
+
+
+def _moved(doc: Document, export: Export, old_server: Any, old_path: Any) -> list[Problem]:
+    nfs = export.nfs
     if (old_server, old_path) == (nfs["server"], nfs["path"]):
         return []
     key = "server" if old_server != nfs["server"] else "path"
@@ -238,8 +288,8 @@ def _export_problems(
         "provisioner deletes or archives a volume's directory on the export it is configured "
         "with: deleting an old claim would remove or archive the same-named directory on the "
         "NEW export. First set persistentVolumeReclaimPolicy: Retain on the existing volumes of "
-        f"class {model.export.names.storage_class} (kubectl patch pv NAME -p "
+        f"class {export.names.storage_class} (kubectl patch pv NAME -p "
         '\'{"spec":{"persistentVolumeReclaimPolicy":"Retain"}}\'), or copy their data to the '
         "new export under the same directory names; then render with --allow-export-change"
     )
-    return [doc.problem(("nfs", key), message, "nfs-export-change")]
+    return [doc.problem(export.at("nfs", key), message, "nfs-export-change")]

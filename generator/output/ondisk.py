@@ -3,6 +3,7 @@ the chart's values and the classes a rename kept, parsed only when they differ."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,17 +30,30 @@ class Disk:
     """What the tree on disk holds that the guard compares with (parsed only when it differs)."""
 
     class_text: str | None = None  # storageclass.yaml
-    values_text: str | None = None  # helm-values.yaml
+    values: dict[str, str | None] = field(default_factory=dict)  # each release's helm-values
     retained: dict[str, dict[str, Any]] = field(default_factory=dict)  # storageclass-retained-*
 
     def current(self) -> dict[str, dict[str, Any]]:
         return classes_in(self.class_text)
 
-    def export(self) -> tuple[Any, Any] | None:
-        """nfs.server and nfs.path of helm-values.yaml."""
-        values = _documents(self.values_text)
+    def export(self, values_file: str = HELM_VALUES_FILE) -> tuple[Any, Any] | None:
+        """nfs.server and nfs.path of a release's chart values."""
+        values = _documents(self.values.get(values_file))
         nfs = values[0].get("nfs") if values else None
         return (nfs.get("server"), nfs.get("path")) if isinstance(nfs, dict) else None
+
+    def values_file_of(self, values_file: str, account: str) -> str | None:
+        """The chart values file on disk of the release whose ServiceAccount is `account`: the
+        same file, else the one that names that account (a release keeps its ServiceAccount
+        when its file is renamed: one release becoming several, or several becoming one)."""
+        if self.values.get(values_file) is not None:
+            return values_file
+        for name in sorted(self.values):
+            found = _documents(self.values[name])
+            account_of = found[0].get("serviceAccount") if found else None
+            if isinstance(account_of, dict) and account_of.get("name") == account:
+                return name
+        return None
 
 
 def _read(path: Path) -> str | None:
@@ -71,8 +85,13 @@ def classes_in(text: str | None) -> dict[str, dict[str, Any]]:
     return found
 
 
-def read_disk(tree: Path) -> Disk:
-    disk = Disk(_read(tree / CLASS_FILE), _read(tree / HELM_VALUES_FILE))
+def read_disk(tree: Path, values_files: Sequence[str] = (HELM_VALUES_FILE,)) -> Disk:
+    """The class file, the chart values files (those named and every helm-values*.yaml) and
+    the retained classes of a tree."""
+    names = [*values_files]
+    if tree.is_dir() and not tree.is_symlink():
+        names += sorted(p.name for p in tree.glob("helm-values*.yaml"))
+    disk = Disk(_read(tree / CLASS_FILE), {name: _read(tree / name) for name in names})
     if tree.is_dir() and not tree.is_symlink():
         for entry in sorted(tree.glob(f"{RETAINED_PREFIX}*.yaml")):
             text = _read(entry)

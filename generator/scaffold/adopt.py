@@ -16,6 +16,7 @@ from typing import Any
 from generator.drivers.nfs_subdir import DRIVER
 from generator.errors import InvalidValues, Problem
 from generator.model import build_model
+from generator.model.checks import name_problems
 from generator.render.yamlsafe import block
 from generator.scaffold.adopt_chart import (
     CSI_REFUSAL,
@@ -261,10 +262,12 @@ def adopt(request: Request, schema_ref: str) -> Result:
     adoption = map_values(doc, request)
     text = values_text(adoption, request, schema_ref)
     try:
-        model = build_model(validate_new(text.encode("utf-8"), request.target).data, name)
+        model = build_model(
+            validate_new(text.encode("utf-8"), request.target, name_problems).data, name
+        )
     except InvalidValues as exc:
         raise InvalidValues(relocate(exc.problems, adoption, doc)) from None
-    names, export = model.names, model.export.names
+    names, export = model.names, model.exports[0].names  # adopt writes the single form
     manual = adoption.manual_names
     tree = {
         "StorageClass": export.storage_class,

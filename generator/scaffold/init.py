@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,33 +40,66 @@ def schema_reference(target: Path) -> str:
     return str(schema()["$id"])
 
 
+def export_lines(exports: Sequence[tuple[str, str, str]]) -> list[str]:
+    """The several-exports form: (name, server, path) each; the first one's class is the
+    default (as the single form's is)."""
+    lines = [
+        "# Each export gets its own StorageClass (nfs-<name>) and provisioner release; the names",
+        "# come from `name`, never from the order, so adding or removing one renames nothing.",
+        "exports:",
+    ]
+    for index, (name, server, path) in enumerate(exports):
+        lines += [
+            f"  - name: {scalar(name)}",
+            f"    server: {scalar(server)}",
+            f"    path: {scalar(path)}",
+            "    # mountOptions: []",
+        ]
+        if index == 0:
+            lines += ["    storageClass:", "      default: true  # at most one export's class"]
+        else:
+            lines += ["    # storageClass: {reclaimPolicy: Delete, archiveOnDelete: true}"]
+    return lines
+
+
 def values_text(
     *,
     cluster: str,
-    server: str,
-    path: str,
+    server: str | None,
+    path: str | None,
     engine: str,
     repo_url: str | None,
     schema_ref: str,
+    exports: Sequence[tuple[str, str, str]] = (),
 ) -> str:
-    """The commented values file; every value passes the YAML-safe scalar writer."""
+    """The commented values file (the single form, or the several-exports form when exports
+    are given); every value passes the YAML-safe scalar writer."""
     lines = [
         f"# yaml-language-server: $schema={schema_ref}",
         f"# nfs-gitops values of cluster {cluster}: `nfs-gitops render` (make render in a clone)",
-        "# turns this file into its tree (output/<cluster>/). Only cluster and nfs are required;",
-        "# the keys commented out below show their defaults, and `nfs-gitops schema` lists every",
-        "# key. Values shared by all clusters can go in _defaults.yaml beside this file.",
+        "# turns this file into its tree (output/<cluster>/). Only cluster and nfs (or exports)",
+        "# are required; the keys commented out below show their defaults, and `nfs-gitops",
+        "# schema` lists every key. Values shared by all clusters can go in _defaults.yaml.",
         f"cluster: {scalar(cluster)}",
-        "nfs:",
-        "  # The NFS server (IPv4, IPv6 or DNS name) and the absolute path it exports.",
-        f"  server: {scalar(server)}",
-        f"  path: {scalar(path)}",
-        "  # Mount options, e.g. [nfsvers=4.1, hard]; NFSv3 without rpc.statd needs nolock.",
-        "  # mountOptions: []",
-        f"# driver: {schema_default(('driver',))}  # or csi-driver-nfs (README, Two drivers)",
     ]
+    if exports:
+        lines += export_lines(exports)
+    else:
+        lines += [
+            "nfs:",
+            "  # The NFS server (IPv4, IPv6 or DNS name) and the absolute path it exports.",
+            f"  server: {scalar(server)}",
+            f"  path: {scalar(path)}",
+            "  # Mount options, e.g. [nfsvers=4.1, hard]; NFSv3 without rpc.statd needs nolock.",
+            "  # mountOptions: []",
+        ]
+    lines.append(
+        f"# driver: {schema_default(('driver',))}  # or csi-driver-nfs (README, Two drivers)"
+    )
     section = None
     for key_path, comment in OPTIONAL:
+        if exports and key_path[0] == "storageClass":
+            continue  # each export has its own
         if key_path[0] != section:
             section = key_path[0]
             lines.append(f"# {section}:")

@@ -9,7 +9,7 @@ problems are reported once, not once per cluster merged over it.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,8 @@ from generator.values.merge import merge
 from generator.values.validate import validate
 
 DEFAULTS_FILE = "_defaults.yaml"
+# The checks of a later stage a caller adds (generator/model/checks.py: name_problems).
+Extra = Callable[[Document], list[Problem]]
 SUFFIXES = (".yaml", ".yml")
 
 
@@ -127,9 +129,10 @@ class SharedDefaults:
         return None if found else doc
 
 
-def load_valid(paths: Sequence[Path]) -> list[Document]:
+def load_valid(paths: Sequence[Path], extra: Extra | None = None) -> list[Document]:
     """Load and validate every cluster file (folders expand to the cluster files in them), each
-    merged over the _defaults.yaml beside it; raise InvalidValues with every problem found."""
+    merged over the _defaults.yaml beside it; raise InvalidValues with every problem found.
+    extra: the checks of a later stage (the model's names), run on each valid document."""
     files, problems = cluster_files(paths)
     if problems:
         raise InvalidValues(problems)
@@ -143,6 +146,7 @@ def load_valid(paths: Sequence[Path]) -> list[Document]:
             doc = shared.over(load_file(path, display_name(path)), path)
             if doc is not None:  # the defaults' problems are reported once, not per cluster
                 validate(doc)
+                _extra(doc, extra)
                 docs.append(doc)
         except InvalidValues as exc:
             problems.extend(exc.problems)
@@ -153,7 +157,7 @@ def load_valid(paths: Sequence[Path]) -> list[Document]:
     return docs
 
 
-def validate_new(raw: bytes, path: Path) -> Document:
+def validate_new(raw: bytes, path: Path, extra: Extra | None = None) -> Document:
     """Validate the text of a values file about to be written to path, as render will read it
     (merged over the _defaults.yaml beside it); raise InvalidValues located in that file."""
     shared = SharedDefaults()
@@ -161,7 +165,14 @@ def validate_new(raw: bytes, path: Path) -> Document:
     if doc is None:
         raise InvalidValues(shared.problems)
     validate(doc)
+    _extra(doc, extra)
     return doc
+
+
+def _extra(doc: Document, extra: Extra | None) -> None:
+    problems = extra(doc) if extra is not None else []
+    if problems:
+        raise InvalidValues(problems)
 
 
 def gitops_path(values: dict[str, Any]) -> str:

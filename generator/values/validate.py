@@ -42,9 +42,18 @@ def validate(doc: Document) -> None:
     problems: list[Problem] = []
     if not accepts(schema(), doc.data):  # a sure "valid" needs no jsonschema (schema/quick.py)
         problems = [p for e in _validator().iter_errors(doc.data) for p in _explain(doc, e)]
-    problems += run_checks(doc)
+    problems += _no_export(doc) + run_checks(doc)
     if problems:
         raise InvalidValues(problems)
+
+
+def _no_export(doc: Document) -> list[Problem]:
+    """The schema requires cluster; one of nfs and exports is required too."""
+    data = doc.data
+    if not isinstance(data, dict) or "nfs" in data or "exports" in data:
+        return []
+    message = "is required but missing (or list several exports under exports)"
+    return [doc.problem(("nfs",), message, "schema-required", key=True)]
 
 
 def _short(value: Any) -> str:

@@ -23,7 +23,7 @@ def run(*args: str) -> tuple[int, str, str]:
 def test_an_unexpected_exception_exits_3_with_one_line(
     values_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(paths: object) -> None:
+    def broken(paths: object, extra: object = None) -> None:
         raise ZeroDivisionError("boom")
 
     monkeypatch.setattr(generator.values.fleet, "load_valid", broken)

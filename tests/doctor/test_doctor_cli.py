@@ -97,3 +97,24 @@ def test_doctor_notes_the_default_class(tmp_path: Path) -> None:
         "from any other class (k3s local-path, a cloud's default): README, \"Another default "
         'class"'
     )
+
+
+def test_every_export_of_a_cluster_is_checked() -> None:
+    from generator.doctor.checks import exports_of
+
+    values = {
+        "cluster": "studio",
+        "exports": [
+            {"name": "fast", "server": "192.168.169.3", "path": "/ssd"},
+            {"name": "bulk", "server": "fd00::4", "path": "/hdd", "mountOptions": ["nfsvers=3"]},
+        ],
+    }
+    found = exports_of(values)
+    assert [(e.cluster, e.server, e.path) for e in found] == [
+        ("studio", "192.168.169.3", "/ssd"),
+        ("studio", "fd00::4", "/hdd"),
+    ]
+    assert found[1].asked_version == "3"
+    assert exports_of({"cluster": "c", "nfs": {"server": "nas", "path": "/k8s"}}) == [
+        export_of({"cluster": "c", "nfs": {"server": "nas", "path": "/k8s"}})
+    ]

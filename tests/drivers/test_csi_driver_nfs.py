@@ -54,7 +54,7 @@ def one(docs: list[dict[str, Any]], kind: str, name: str | None = None) -> dict[
 
 def test_the_issue_minimal_file_selects_the_csi_driver_and_its_defaults() -> None:
     model = model_of(CSI)
-    assert model.export.driver is DRIVER is driver("csi-driver-nfs")
+    assert model.exports[0].driver is DRIVER is driver("csi-driver-nfs")
     chart = model.values["chart"]
     assert chart == {
         "repository": "https://kubernetes-csi.github.io/csi-driver-nfs",
@@ -62,7 +62,7 @@ def test_the_issue_minimal_file_selects_the_csi_driver_and_its_defaults() -> Non
         "releaseName": "csi-driver-nfs",
     }
     assert model.values["nodeInstaller"]["enabled"] is False
-    assert model.export.names.provisioner == "nfs.csi.k8s.io"
+    assert model.exports[0].names.provisioner == "nfs.csi.k8s.io"
 
 
 def test_subdir_defaults_are_unchanged_by_the_second_driver() -> None:

@@ -14,8 +14,8 @@ from tests.conftest import MINIMAL
 
 def test_the_default_driver_is_nfs_subdir() -> None:
     model = build_model(load_bytes(MINIMAL.encode(), "v.yaml").data, "v.yaml")
-    assert model.export.driver is DRIVER is driver("nfs-subdir-external-provisioner")
-    assert model.export.names.provisioner == "cluster.local/nfs-subdir-external-provisioner"
+    assert model.exports[0].driver is DRIVER is driver("nfs-subdir-external-provisioner")
+    assert model.exports[0].names.provisioner == "cluster.local/nfs-subdir-external-provisioner"
     assert [f.name for f in DRIVER.resources] == ["provisioner-rbac.yaml", "storageclass.yaml"]
 
 

@@ -201,30 +201,48 @@ def env_of(deployment: Obj) -> dict[str, str]:
 
 @dataclass
 class Expect:
-    """What the values file (the input) says the cluster must hold."""
+    """What the values file (the input) says the cluster must hold: its namespaces and, per
+    release of its exports (the single form is one export), the release's names and export.
+    release, server and path are the first release's (the one the day-2 stages change)."""
 
     cluster: str
     namespace: str
     installer_namespace: str
-    release: str
-    server: str
-    path: str
-    driver: str
+    exports: tuple[trees.ExportExpect, ...]
+
+    @property
+    def releases(self) -> tuple[trees.ExportExpect, ...]:
+        """The first export of each release."""
+        seen: dict[str, trees.ExportExpect] = {}
+        for export in self.exports:
+            seen.setdefault(export.release, export)
+        return tuple(seen.values())
+
+    @property
+    def release(self) -> str:
+        return self.releases[0].release
+
+    @property
+    def server(self) -> str:
+        return self.releases[0].server
+
+    @property
+    def path(self) -> str:
+        return self.releases[0].path
+
+    @property
+    def driver(self) -> str:
+        return self.releases[0].driver
 
     @classmethod
     def of(cls, values: Path) -> Expect:
         data = values_of(values)
         installer = data.get("nodeInstaller") or {}
-        driver = str(data.get("driver") or trees.SUBDIR)
         return cls(
             cluster=data["cluster"],
             namespace=data.get("namespace", "nfs-provisioner"),
             installer_namespace=installer.get("namespace", "nfs-node-installer"),
-            # The release is named after the driver's chart unless the values name it.
-            release=(data.get("chart") or {}).get("releaseName") or registry()[driver].chart,
-            server=str(data["nfs"]["server"]),
-            path=str(data["nfs"]["path"]),
-            driver=driver,
+            exports=tuple(trees.exports_of(values)),
         )
 
 
@@ -232,22 +250,34 @@ class Expect:
 PART_OF = "app.kubernetes.io/part-of=nfs-gitops"
 
 
-def deployment(kube: Kube, e: Expect) -> Obj:
-    obj = get(kube, "apps/v1", "Deployment", e.namespace, e.release)
+def deployment(kube: Kube, e: Expect, release: str | None = None) -> Obj:
+    """The chart's Deployment of `release` (the first release when None)."""
+    name = release or e.release
+    obj = get(kube, "apps/v1", "Deployment", e.namespace, name)
     if obj is None:
         stray = [
             f"{d['metadata']['namespace']}/{d['metadata']['name']}"
             for d in items(kube, "apps/v1", "Deployment")
         ]
         raise AssertionError(
-            f"the chart's Deployment {e.release} is not in {e.namespace}; Deployments: {stray}"
+            f"the chart's Deployment {name} is not in {e.namespace}; Deployments: {stray}"
         )
     return obj
 
 
 def check_service_account(kube: Kube, e: Expect) -> None:
-    """The chart's Deployment runs as the one ServiceAccount the tree put in its namespace."""
-    runs_as = deployment(kube, e)["spec"]["template"]["spec"].get("serviceAccountName")
+    """Each release's Deployment runs as its own ServiceAccount (csi-driver-nfs: its node
+    DaemonSet as its node account), and the tree put exactly those in the namespace."""
+    runs_as = []
+    for r in e.releases:
+        pod = deployment(kube, e, r.deployment)["spec"]["template"]["spec"]
+        runs_as.append(pod.get("serviceAccountName"))
+        assert runs_as[-1] == r.service_account, (r.release, runs_as[-1])
+    for r in e.releases:
+        for account in r.accounts[1:]:  # the node plugin's
+            daemonsets = items(kube, "apps/v1", "DaemonSet", e.namespace)
+            used = [d["spec"]["template"]["spec"].get("serviceAccountName") for d in daemonsets]
+            assert account in used, (r.release, account, used)
     # The tree's own workloads there (the preflight Job) have accounts of their own.
     others = {
         w["spec"]["template"]["spec"].get("serviceAccountName")
@@ -259,16 +289,36 @@ def check_service_account(kube: Kube, e: Expect) -> None:
         for a in items(kube, "v1", "ServiceAccount", e.namespace, PART_OF)
         if a["metadata"]["name"] not in others
     ]
-    assert accounts == [runs_as], (
-        f"Deployment runs as {runs_as!r}; the tree's provisioner ServiceAccounts in "
-        f"{e.namespace}: {accounts}"
+    expected = [account for r in e.releases for account in r.accounts]
+    assert sorted(accounts) == sorted(expected), (
+        f"Deployments run as {runs_as}; the tree's provisioner ServiceAccounts in "
+        f"{e.namespace}: {accounts}, expected {expected}"
     )
 
 
 def check_env(kube: Kube, e: Expect, server: str | None = None) -> None:
-    """PROVISIONER_NAME is the StorageClass's provisioner; NFS_SERVER and NFS_PATH the values."""
-    env = env_of(deployment(kube, e))
-    classes = items(kube, "storage.k8s.io/v1", "StorageClass", None, PART_OF)
-    assert len(classes) == 1, [c["metadata"]["name"] for c in classes]
-    assert env.get("PROVISIONER_NAME") == classes[0]["provisioner"], env
-    assert (env.get("NFS_SERVER"), env.get("NFS_PATH")) == (server or e.server, e.path), env
+    """Each export's class is served by its own release: with nfs-subdir-external-provisioner
+    the release's PROVISIONER_NAME is its class's provisioner (and no other class's) and
+    NFS_SERVER/NFS_PATH its export; with csi-driver-nfs the controller's --drivername is the
+    class's provisioner and the class carries the export. server: the first export's, moved."""
+    classes = {
+        c["metadata"]["name"]: c
+        for c in items(kube, "storage.k8s.io/v1", "StorageClass", None, PART_OF)
+    }
+    assert sorted(classes) == sorted(x.storage_class for x in e.exports), sorted(classes)
+    for index, x in enumerate(e.exports):
+        own = classes[x.storage_class]
+        moved = server if server is not None and index == 0 else x.server
+        assert own["provisioner"] == x.provisioner, (x.storage_class, own["provisioner"])
+        container = deployment(kube, e, x.deployment)["spec"]["template"]["spec"]["containers"]
+        if x.driver == "csi-driver-nfs":
+            args = [arg for c in container for arg in c.get("args") or []]
+            assert f"--drivername={x.provisioner}" in args, (x.release, args)
+            params = own["parameters"]
+            assert (params["server"], params["share"]) == (moved, x.path), params
+            continue
+        env = env_of(deployment(kube, e, x.deployment))
+        assert env.get("PROVISIONER_NAME") == x.provisioner, (x.release, env)
+        others = [c for n, c in classes.items() if n != x.storage_class]
+        assert all(c["provisioner"] != x.provisioner for c in others), (x.release, x.provisioner)
+        assert (env.get("NFS_SERVER"), env.get("NFS_PATH")) == (moved, x.path), (x.release, env)

@@ -186,7 +186,7 @@ class Fleet:
         """A moved export, with the one-render opt-in the day-2 guard asks for (README "A moved
         export"): this cluster has no volumes yet, so none is at risk."""
         data: Any = yaml.safe_load(self.values.read_text())
-        data["nfs"]["server"] = server
+        export(data)["server"] = server
         self.values.write_text(yaml.safe_dump(data, sort_keys=False))
         self.render("--allow-export-change")
         return self.commit(f"{self.cluster}: NFS server {server}")
@@ -198,6 +198,9 @@ class Fleet:
         fail."""
         data: Any = yaml.safe_load(self.values.read_text())
         data.setdefault("storageClass", {})["reclaimPolicy"] = policy
+        if "exports" in data:  # the first export's class, where the single form has its own
+            del data["storageClass"]
+            data["exports"][0].setdefault("storageClass", {})["reclaimPolicy"] = policy
         self.values.write_text(yaml.safe_dump(data, sort_keys=False))
         self.render("--allow-recreate")
         if not mechanism:
@@ -225,3 +228,8 @@ class Fleet:
         self.render()
         (self.dir / ENTRY_POINT).unlink()
         return self.commit(f"remove {self.cluster}")
+
+
+def export(data: Any) -> Any:
+    """The export the day-2 stages change: the single form's nfs, or the first of exports."""
+    return data["exports"][0] if "exports" in data else data["nfs"]

@@ -88,5 +88,5 @@ def test_tree_keeps_installer_and_provisioner_apart(cluster: Cluster) -> None:
         assert levels and "privileged" not in levels, levels
         return
     ds_namespace = trees.installer(cluster.objects)["metadata"]["namespace"]
-    sa_namespace, _ = trees.provisioner_account(cluster.objects)
-    assert ds_namespace != sa_namespace
+    for sa_namespace, _ in trees.provisioner_accounts(cluster.tree):
+        assert ds_namespace != sa_namespace

@@ -85,7 +85,8 @@ def chart_source_url(source: Obj, helm_repository_url: str) -> str:
 def render_application(
     app: Obj, root: Path, helm_binary: Path, helm_repository_url: str, workdir: Path
 ) -> tuple[list[Obj], list[Obj]]:
-    """(chart objects, tree objects) as Argo CD renders the Application's two sources."""
+    """(chart objects, tree objects) as Argo CD renders the Application's sources: one chart
+    source per release (several exports, several), and the tree."""
     spec = app["spec"]
     namespace = spec["destination"]["namespace"]
     refs = {s["ref"]: s for s in spec["sources"] if s.get("ref")}
@@ -113,7 +114,7 @@ def render_application(
             env = helm_env(workdir / "helm-home")
             result = subprocess.run(argv, capture_output=True, text=True, env=env)
             assert result.returncode == 0, f"{' '.join(argv)}:\n{result.stderr}"
-            chart_objects = [d for d in yaml.safe_load_all(result.stdout) if d]
+            chart_objects += [d for d in yaml.safe_load_all(result.stdout) if d]
         if source.get("path"):
             result = subprocess.run(
                 [str(trees.REPO / "bin" / "kustomize"), "build", str(root / source["path"])],

@@ -132,9 +132,11 @@ class Loop:
         )
         return found
 
-    def release(self) -> Obj:
-        obj = get(self.kube, HELM, "HelmRelease", self.expect.namespace, self.expect.release)
-        assert obj is not None, f"no HelmRelease {self.expect.namespace}/{self.expect.release}"
+    def release(self, name: str | None = None) -> Obj:
+        """The HelmRelease `name` (the first release's when None)."""
+        name = name or self.expect.release
+        obj = get(self.kube, HELM, "HelmRelease", self.expect.namespace, name)
+        assert obj is not None, f"no HelmRelease {self.expect.namespace}/{name}"
         return obj
 
     def stage(self, name: str, run: Callable[[], object]) -> object:
@@ -181,9 +183,12 @@ class Loop:
         return result
 
     def storage_class(self) -> Obj:
+        """The first export's class (the one the day-2 stages change)."""
         classes = items(self.kube, "storage.k8s.io/v1", "StorageClass", None, PART_OF)
-        assert len(classes) == 1, [c["metadata"]["name"] for c in classes]
-        return classes[0]
+        names = sorted(c["metadata"]["name"] for c in classes)
+        assert names == sorted(x.storage_class for x in self.expect.exports), names
+        first = self.expect.exports[0].storage_class
+        return next(c for c in classes if c["metadata"]["name"] == first)
 
     def refused(self) -> tuple[Obj, Obj]:
         """Commit an immutable class change without the re-create mechanism; returns (the
@@ -283,9 +288,15 @@ def test_sources_kustomization_and_release_become_ready(loop: Loop) -> None:
         (SOURCE, "GitRepository", FLUX_NAMESPACE, "flux-system"),
         (KUSTOMIZE, "Kustomization", FLUX_NAMESPACE, "flux-system"),
         (KUSTOMIZE, "Kustomization", FLUX_NAMESPACE, "nfs-storage"),
-        (SOURCE, "HelmRepository", e.namespace, e.release),
-        (SOURCE, "HelmChart", e.namespace, f"{e.namespace}-{e.release}"),
-        (HELM, "HelmRelease", e.namespace, e.release),
+        *(
+            each
+            for r in e.releases
+            for each in (
+                (SOURCE, "HelmRepository", e.namespace, r.helm_repository),
+                (SOURCE, "HelmChart", e.namespace, f"{e.namespace}-{r.release}"),
+                (HELM, "HelmRelease", e.namespace, r.release),
+            )
+        ),
     ):
         wait_for(
             f"{kind} {namespace}/{name} Ready",
@@ -318,28 +329,29 @@ def release_manifest(kube: Kube, namespace: str, release: str, version: int) -> 
 def test_release_created_no_class_rbac_or_service_account(loop: Loop) -> None:
     loop.installed()
     e = loop.expect
-    kinds = release_manifest(loop.kube, e.namespace, e.release, 1)
-    assert "Deployment" in kinds
-    assert not {
-        "StorageClass",
-        "ServiceAccount",
-        "ClusterRole",
-        "ClusterRoleBinding",
-        "Role",
-        "RoleBinding",
-    } & set(kinds), kinds
-    # And in the cluster: nothing of those kinds carries the release's labels.
-    selector = f"helm.toolkit.fluxcd.io/name={e.release}"
-    assert items(loop.kube, "apps/v1", "Deployment", e.namespace, selector)
-    for api, kind in (
-        ("storage.k8s.io/v1", "StorageClass"),
-        ("v1", "ServiceAccount"),
-        ("rbac.authorization.k8s.io/v1", "ClusterRole"),
-        ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
-        ("rbac.authorization.k8s.io/v1", "Role"),
-        ("rbac.authorization.k8s.io/v1", "RoleBinding"),
-    ):
-        assert items(loop.kube, api, kind, None, selector) == [], kind
+    for r in e.releases:
+        kinds = release_manifest(loop.kube, e.namespace, r.release, 1)
+        assert "Deployment" in kinds
+        assert not {
+            "StorageClass",
+            "ServiceAccount",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "Role",
+            "RoleBinding",
+        } & set(kinds), kinds
+        # And in the cluster: nothing of those kinds carries the release's labels.
+        selector = f"helm.toolkit.fluxcd.io/name={r.release}"
+        assert items(loop.kube, "apps/v1", "Deployment", e.namespace, selector)
+        for api, kind in (
+            ("storage.k8s.io/v1", "StorageClass"),
+            ("v1", "ServiceAccount"),
+            ("rbac.authorization.k8s.io/v1", "ClusterRole"),
+            ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
+            ("rbac.authorization.k8s.io/v1", "Role"),
+            ("rbac.authorization.k8s.io/v1", "RoleBinding"),
+        ):
+            assert items(loop.kube, api, kind, None, selector) == [], (r.release, kind)
 
 
 # -- a values change --------------------------------------------------------------------------
@@ -351,6 +363,10 @@ def test_values_change_upgrades_the_release_through_a_new_configmap(loop: Loop) 
     assert get(loop.kube, "v1", "ConfigMap", loop.expect.namespace, name_after) is not None
     check_env(loop.kube, loop.expect, server=NEW_SERVER)
     assert release_manifest(loop.kube, loop.expect.namespace, loop.expect.release, 2)
+    # The other exports' releases were not touched: still their first revision.
+    for r in loop.expect.releases[1:]:
+        history = (loop.release(r.release).get("status") or {}).get("history") or []
+        assert [h["version"] for h in history] == [1], (r.release, history)
 
 
 # -- an immutable StorageClass change (day-2 guard's opt-in) ----------------------------------

@@ -391,7 +391,7 @@ def test_the_real_chart_reads_back_what_the_tree_hands_it(
     namespace = model.names.namespace
     api.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
     documents = helm_template(
-        chart, render(model)["helm-values.yaml"], model.export.names.release, namespace
+        chart, render(model)["helm-values.yaml"], model.exports[0].names.release, namespace
     )
     nfs = model.values["nfs"]
     for text_doc in documents:
@@ -401,8 +401,8 @@ def test_the_real_chart_reads_back_what_the_tree_hands_it(
             env = {e["name"]: e.get("value") for e in spec["containers"][0]["env"]}
             assert env["NFS_SERVER"] == nfs["server"]
             assert env["NFS_PATH"] == nfs["path"]
-            assert env["PROVISIONER_NAME"] == model.export.names.provisioner
-            assert spec["serviceAccountName"] == model.export.names.service_account
+            assert env["PROVISIONER_NAME"] == model.exports[0].names.provisioner
+            assert spec["serviceAccountName"] == model.exports[0].names.service_account
             volume = spec["volumes"][0]
             if "nfs" in volume:
                 assert volume["nfs"] == {"server": nfs["server"], "path": nfs["path"]}

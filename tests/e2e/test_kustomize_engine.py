@@ -13,6 +13,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ from .engines import (
     items,
     wait_for,
 )
-from .kubeapi import Obj
+from .kubeapi import Kube, Obj
 from .servers import helm_env
 
 
@@ -145,17 +146,19 @@ def test_chart_claim_binds_beside_the_provisioner(applied: Applied) -> None:
     if not claims:
         assert not any(o["kind"] == "PersistentVolume" for o in applied.objects)
         return
-    name = claims[0]["metadata"]["name"]
-    wait_for(
-        f"PVC {e.namespace}/{name} Bound",
-        lambda: (
-            (get(applied.plane.kube, "v1", "PersistentVolumeClaim", e.namespace, name) or {})
-            .get("status", {})
-            .get("phase")
-            == "Bound"
-        ),
-        timeout=120,
-    )
+    for claim in claims:  # one per release with mount options (and the preflight's)
+        name = claim["metadata"]["name"]
+        assert claim["metadata"].get("namespace") == e.namespace, name
+        wait_for(
+            f"PVC {e.namespace}/{name} Bound",
+            partial(_phase, applied.plane.kube, e.namespace, name, "Bound"),
+            timeout=120,
+        )
+
+
+def _phase(kube: Kube, namespace: str, name: str, phase: str) -> bool:
+    claim = get(kube, "v1", "PersistentVolumeClaim", namespace, name) or {}
+    return bool(claim.get("status", {}).get("phase") == phase)
 
 
 def test_node_installer_stays_in_its_own_namespace(applied: Applied) -> None:

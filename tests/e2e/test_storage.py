@@ -13,8 +13,8 @@ pytestmark = pytest.mark.e2e
 def test_pvc_without_class_gets_the_rendered_default(cluster: Cluster) -> None:
     """storageClass.default true: the server assigns the rendered class; false: no class."""
     cluster.require_applied("Namespace", "StorageClass")
-    storage_class = trees.one(cluster.objects, "StorageClass")["metadata"]["name"]
-    namespace, _ = trees.provisioner_account(cluster.objects)
+    storage_class = trees.default_class(cluster.tree)
+    [(namespace, _), *_others] = trees.provisioner_accounts(cluster.tree)
     claim = {
         "apiVersion": "v1",
         "kind": "PersistentVolumeClaim",
@@ -24,6 +24,7 @@ def test_pvc_without_class_gets_the_rendered_default(cluster: Cluster) -> None:
     created = cluster.kube.create(claim)
     assigned = created["spec"].get("storageClassName")
     if cluster.tree.default_class:
+        assert storage_class is not None
         assert assigned == storage_class, f"{cluster.tree.values}: default true, got {assigned!r}"
     else:
         assert assigned is None, f"{cluster.tree.values}: default false, got {assigned!r}"
@@ -41,3 +42,4 @@ def test_exactly_one_storage_class_is_default(cluster: Cluster) -> None:
         if sc["metadata"].get("annotations", {}).get(annotation) == "true"
     ]
     assert len(defaults) == (1 if cluster.tree.default_class else 0), defaults
+    assert defaults == [c for c in [trees.default_class(cluster.tree)] if c is not None]

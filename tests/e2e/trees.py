@@ -20,7 +20,6 @@ from typing import Any
 
 import yaml
 
-from generator.drivers import registry
 from generator.lint import read_kustomization, without_helm_charts
 from generator.schema import engines
 from generator.values.fleet import load_valid
@@ -73,6 +72,63 @@ def variant_values() -> dict[str, Obj]:
     }
     # Leader election on (two replicas): the chart's endpoints Role and RoleBinding come back.
     variants["replicas=2"] = {"cluster": "e2e-replicas", "nfs": NFS, "provisioner": {"replicas": 2}}
+    # Several exports with the kustomize engine (the real chart inflated once per release), one
+    # with mount options (the chart's PV and PVC per release), leader election on (a Role per
+    # release); output/studio has several exports with Flux.
+    # Both drivers side by side (the migration path): the single form's release kept by pins,
+    # two csi-driver-nfs exports served by one driver release, a class each; Flux installs both
+    # real charts.
+    variants["mixed"] = {
+        "cluster": "e2e-mixed",
+        "exports": [
+            {
+                "name": "legacy",
+                **NFS,
+                "release": SUBDIR,
+                "provisionerName": f"cluster.local/{SUBDIR}",
+                "storageClass": {"name": "nfs-client"},
+            },
+            {
+                "name": "fast",
+                "driver": "csi-driver-nfs",
+                "server": "192.168.169.3",
+                "path": "/volume1/k8s-ssd",
+                "storageClass": {"default": True, "mountPermissions": "0777"},
+            },
+            {
+                "name": "bulk",
+                "driver": "csi-driver-nfs",
+                "server": "192.168.169.4",
+                "path": "/volume2/k8s",
+                "mountOptions": ["nfsvers=4.1", "hard"],
+            },
+        ],
+    }
+    # Several exports with Argo CD: the Application carries a chart source per release, each
+    # with its own values file from the $values reference.
+    variants["exports=argocd"] = {
+        "cluster": "e2e-exports-argocd",
+        "exports": [
+            {"name": "fast", **NFS, "storageClass": {"default": True}},
+            {"name": "bulk", "server": "192.168.169.4", "path": "/volume2/k8s"},
+        ],
+        "gitops": {"engine": "argocd", "repoURL": "https://git.example.com/fleet.git"},
+    }
+    variants["exports"] = {
+        "cluster": "e2e-exports",
+        "exports": [
+            {"name": "fast", **NFS, "storageClass": {"default": True}},
+            {
+                "name": "bulk",
+                "server": "192.168.169.4",
+                "path": "/volume2/k8s",
+                "mountOptions": ["nfsvers=4.1", "hard"],
+                "storageClass": {"reclaimPolicy": "Retain"},
+            },
+        ],
+        "provisioner": {"replicas": 2},
+        "gitops": {"engine": "kustomize"},
+    }
     return variants
 
 
@@ -98,6 +154,12 @@ def csi_variant_values() -> dict[str, Obj]:
     return variants
 
 
+def exports_of_variant(tree_id: str) -> list[Obj]:
+    """The exports a variant's values list (empty for the single form)."""
+    listed: list[Obj] = variant_values()[tree_id].get("exports", [])
+    return listed
+
+
 def tree_ids() -> list[str]:
     return committed_ids() + list(variant_values())
 
@@ -108,16 +170,72 @@ def values_of(values: Path) -> Obj:
     return dict(doc.data)
 
 
+@dataclass(frozen=True)
+class ExportExpect:
+    """What one export of a values file must give the cluster: names derived by the product's
+    model (each computed once there), the export's own values."""
+
+    name: str | None  # None: the single form
+    namespace: str
+    release: str
+    provisioner: str
+    service_account: str
+    storage_class: str
+    server: str
+    path: str
+    default: bool
+    driver: str
+    helm_repository: str
+    deployment: str  # the chart's Deployment that provisions (subdir: the release's)
+    accounts: tuple[str, ...]  # the release's ServiceAccounts (csi-driver-nfs: controller, node)
+    bindings: tuple[str, ...]  # the ClusterRoleBindings of its provisioning account
+
+
+def exports_of(values: Path) -> list[ExportExpect]:
+    """Every export of a values file (the single form is one), in the file's order."""
+    from generator.model import build_model
+
+    model = build_model(values_of(values), str(values))
+    return [
+        ExportExpect(
+            name=export.spec["name"],
+            namespace=model.names.namespace,
+            release=export.names.release,
+            provisioner=export.names.provisioner,
+            service_account=export.names.service_account,
+            storage_class=export.names.storage_class,
+            server=str(export.spec["server"]),
+            path=str(export.spec["path"]),
+            default=bool(export.storage_class["default"]),
+            driver=export.driver.name,
+            helm_repository=export.names.helm_repository,
+            deployment=getattr(export.driver, "controller", export.names.release),
+            accounts=(
+                export.names.service_account,
+                *_present(getattr(export.driver, "node_service_account", None)),
+            ),
+            bindings=(
+                export.names.cluster_role_binding,
+                *_present(getattr(export.driver, "resizer_binding", None)),
+            ),
+        )
+        for export in model.exports
+    ]
+
+
+def _present(name: str | None) -> tuple[str, ...]:
+    return (name,) if name else ()
+
+
 def expectations(values: Path) -> tuple[bool, bool, bool, str]:
-    """(storageClass.default, nodeInstaller.enabled, leader election, driver) of a values file;
-    the node installer's default is the driver's (csi-driver-nfs brings its own NFS client)."""
+    """(a default class, nodeInstaller.enabled, leader election, the cluster's driver) of a
+    values file; the installer's default is the model's (on while an export uses subdir)."""
+    from generator.model import build_model
+
     data = values_of(values)
     driver = str(data.get("driver") or SUBDIR)
-    default_class = (data.get("storageClass") or {}).get("default", True)
-    default = registry()[driver].defaults.get(("nodeInstaller", "enabled"), True)
-    if callable(default):  # computed from the distribution
-        default = default({"distribution": "generic", **data})
-    installer = (data.get("nodeInstaller") or {}).get("enabled", default)
+    default_class = any(export.default for export in exports_of(values))
+    installer = build_model(data, str(values)).values["nodeInstaller"]["enabled"]
     provisioner = data.get("provisioner") or {}
     election = provisioner.get("leaderElection")
     if election is None:
@@ -221,20 +339,25 @@ def installer(objects: list[Obj]) -> Obj:
     return one(objects, "DaemonSet")
 
 
-def provisioner_account(objects: list[Obj]) -> tuple[str, str]:
-    """(namespace, name) of the provisioner's ServiceAccount.
-
-    The tree holds the ServiceAccount the chart's Deployment runs as (the chart's own
-    ServiceAccount creation is switched off), and the installer DaemonSet's when it has one.
-    """
-    installers = {  # and the preflight Job's
-        (d["metadata"]["namespace"], d["spec"]["template"]["spec"].get("serviceAccountName"))
-        for d in of_kind(objects, "DaemonSet") + of_kind(objects, "Job")
-    }
-    others = [
-        (a["metadata"]["namespace"], a["metadata"]["name"])
-        for a in of_kind(objects, "ServiceAccount")
-        if (a["metadata"]["namespace"], a["metadata"]["name"]) not in installers
+def provisioner_accounts(tree: Tree, driver: str | None = None) -> list[tuple[str, str]]:
+    """(namespace, name) of each provisioner's ServiceAccount, from the values: one per
+    export's release (several exports, several provisioners); of one driver's when given."""
+    found = [
+        (e.namespace, e.service_account)
+        for e in exports_of(tree.values)
+        if driver is None or e.driver == driver
     ]
-    assert len(others) == 1, f"expected one provisioner ServiceAccount, found {others}"
-    return others[0]
+    return list(dict.fromkeys(found))
+
+
+def pod_security(tree: Tree) -> str:
+    """The provisioners' namespace's Pod Security level the values ask for (the model's)."""
+    from generator.model import build_model
+
+    level: str = build_model(values_of(tree.values), str(tree.values)).pod_security
+    return level
+
+
+def default_class(tree: Tree) -> str | None:
+    """The class the values make the default, if any."""
+    return next((e.storage_class for e in exports_of(tree.values) if e.default), None)

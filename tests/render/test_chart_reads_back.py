@@ -140,7 +140,7 @@ def chart_inputs(values: dict[str, Any]) -> list[str]:
         *helm["nfs"].get("mountOptions", []),
         helm["storageClass"]["provisionerName"],
         helm["serviceAccount"]["name"],
-        model.export.names.release,
+        model.exports[0].names.release,
         model.names.namespace,
     ]
 

@@ -150,5 +150,55 @@ def test_the_commented_driver_line_switches_to_csi_driver_nfs(workdir: Path) -> 
     doc = load_bytes(path.read_bytes(), "edge.yaml")
     validate(doc)
     model = build_model(doc.data, "edge.yaml")
-    assert model.export.driver.name == "csi-driver-nfs"
+    assert model.exports[0].driver.name == "csi-driver-nfs"
     assert model.values["nodeInstaller"]["enabled"] is False
+
+
+def test_init_with_exports_writes_a_several_exports_file_that_renders(workdir: Path) -> None:
+    result = run(
+        "init", "--cluster", "studio",
+        "--export", "fast=192.168.169.3:/volume1/k8s-ssd",
+        "--export", "bulk=[fd00::4]:/volume2/k8s",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    [doc] = load_valid([workdir / "values" / "studio.yaml"])
+    assert "nfs" not in doc.data
+    assert doc.data["exports"] == [
+        {
+            "name": "fast",
+            "server": "192.168.169.3",
+            "path": "/volume1/k8s-ssd",
+            "storageClass": {"default": True},
+        },
+        {"name": "bulk", "server": "fd00::4", "path": "/volume2/k8s"},
+    ]
+    model = build_model(doc.data, doc.file)
+    assert [e.names.storage_class for e in model.exports] == ["nfs-fast", "nfs-bulk"]
+    rendered = run("render", "values/studio.yaml", "--output-dir", "output")
+    assert rendered.exit_code == 0, rendered.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--export", "fast"), "'fast' is not NAME=SERVER:PATH"),
+        (("--export", "fast=nas/data"), "'fast=nas/data' is not NAME=SERVER:PATH"),
+        (("--export", "a=nas:/d", "--server", "nas"), "not both"),
+        ((), "give --server and --path"),
+    ],
+)
+def test_init_export_usage_errors_exit_2(
+    workdir: Path, args: tuple[str, ...], message: str
+) -> None:
+    result = run("init", "--cluster", "studio", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert not (workdir / "values").exists()
+
+
+def test_init_export_names_are_checked_located_in_the_new_file(workdir: Path) -> None:
+    long = "a-name-of-twenty-two-c"
+    result = run("init", "--cluster", "studio", "--export", f"{long}=nas:/d")
+    assert result.exit_code == 1
+    assert "values/studio.yaml:" in result.stderr and "[name-length]" in result.stderr
+    assert not (workdir / "values" / "studio.yaml").exists()

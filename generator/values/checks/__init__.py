@@ -13,6 +13,7 @@ from generator.values.checks import (
     chart,
     drivers,
     durations,
+    exports,
     gitops,
     installer,
     mount_options,
@@ -30,6 +31,8 @@ from generator.values.document import Document
 
 # Problems are sorted by place; at one place they keep this order, so keep it stable.
 CHECKS: tuple[Check, ...] = (
+    exports.one_form,
+    exports.export_names,
     names.kubernetes_names,
     names.release_name,
     names.provisioner_name,

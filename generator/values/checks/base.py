@@ -8,6 +8,7 @@ from typing import Any
 
 from generator.errors import Problem
 from generator.values.document import Document, JsonPath
+from generator.values.exports import lookup_in
 
 CheckFunction = Callable[[Document], Iterator[Problem]]
 
@@ -46,14 +47,7 @@ def check(*codes: str) -> Callable[[CheckFunction], Check]:
 
 def lookup(data: Any, path: JsonPath) -> Any:
     """The value at path, or None when any step is missing or of the wrong type."""
-    for part in path:
-        if isinstance(part, int):
-            if not isinstance(data, list) or part >= len(data):
-                return None
-        elif not isinstance(data, dict) or part not in data:
-            return None
-        data = data[part]
-    return data
+    return lookup_in(data, path)
 
 
 def strings_at(doc: Document, *paths: JsonPath) -> Iterator[tuple[JsonPath, str]]:

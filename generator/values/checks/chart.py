@@ -6,8 +6,9 @@ from collections.abc import Iterator
 
 from generator.errors import Problem
 from generator.values.checks.base import check, lookup, strings_at
-from generator.values.checks.drivers import CSI, driver_of
+from generator.values.checks.drivers import CSI
 from generator.values.document import Document, JsonPath
+from generator.values.exports import export_driver, indexes, where
 from generator.values.plainscalar import reads_back, why_not
 
 # Values the nfs-subdir-external-provisioner chart writes unquoted into its YAML (reference:
@@ -22,15 +23,18 @@ CHART_UNQUOTED: tuple[JsonPath, ...] = (
 
 
 def chart_unquoted_paths(doc: Document) -> Iterator[JsonPath]:
-    if driver_of(doc.data) == CSI:
-        # csi-driver-nfs gets none of these (the tree renders its class; its names are fixed):
-        # only the release namespace, which its templates write unquoted.
-        yield ("namespace",)
-        return
-    yield from CHART_UNQUOTED
-    options = lookup(doc.data, ("nfs", "mountOptions"))
-    if isinstance(options, list):
-        yield from (("nfs", "mountOptions", index) for index in range(len(options)))
+    """The namespace; CHART_UNQUOTED and each mount option of every export whose driver is
+    nfs-subdir-external-provisioner (its pins in the several form). csi-driver-nfs gets none of
+    these (the tree renders its class; its names are fixed)."""
+    yield ("namespace",)
+    for index in indexes(doc.data):
+        if export_driver(doc.data, index) == CSI:
+            continue
+        yield from (where(index, key) for key in CHART_UNQUOTED[:-1])
+        at = where(index, ("nfs", "mountOptions"))
+        options = lookup(doc.data, at)
+        if isinstance(options, list):
+            yield from ((*at, item) for item in range(len(options)))
 
 
 @check("chart-unquoted")

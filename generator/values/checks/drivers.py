@@ -11,6 +11,7 @@ from typing import Any
 from generator.errors import Problem
 from generator.values.checks.base import check, lookup, strings_at
 from generator.values.document import Document, JsonPath, format_path
+from generator.values.exports import export_driver, indexes, where
 
 SUBDIR = "nfs-subdir-external-provisioner"
 CSI = "csi-driver-nfs"
@@ -75,17 +76,31 @@ def driver_keys(doc: Document) -> Iterator[Problem]:
         driver: csi-driver-nfs
         provisioner: {leaderElection: true}
     """
-    driver = driver_of(doc.data)
-    if driver not in (SUBDIR, CSI):
+    drivers = {index: export_driver(doc.data, index) for index in indexes(doc.data)}
+    if not set(drivers.values()) <= {SUBDIR, CSI}:
         return
+    several = None not in drivers
     for path, owner in ONLY_FOR.items():
-        value = lookup(doc.data, path)
-        if owner != driver and value is not None and _own(doc, path):
-            yield doc.problem(path, _refusal(path, owner, driver), "driver-key", key=True)
+        if path[0] != "storageClass":  # a cluster-wide key: some export must use its driver
+            value = lookup(doc.data, path)
+            if value is not None and owner not in drivers.values() and _own(doc, path):
+                what = (
+                    "no export uses it" if several else f"this cluster's driver is {drivers[None]}"
+                )
+                yield doc.problem(path, _refusal(path, owner, what), "driver-key", key=True)
+            continue
+        for index, driver in drivers.items():
+            at = where(index, path)
+            if owner != driver and lookup(doc.data, at) is not None and _own(doc, at):
+                message = _refusal(path, owner, _whose(index, driver), shown=at)
+                yield doc.problem(at, message, "driver-key", key=True)
     for (path, value), owner in VALUE_ONLY_FOR.items():
-        found = lookup(doc.data, path)
-        if owner != driver and type(found) is type(value) and found == value and _own(doc, path):
-            yield doc.problem(path, _refusal(path, owner, driver, found), "driver-key")
+        for index, driver in drivers.items():
+            at = where(index, path)
+            found = lookup(doc.data, at)
+            if owner != driver and type(found) is type(value) and found == value and _own(doc, at):
+                message = _refusal(path, owner, _whose(index, driver), found, shown=at)
+                yield doc.problem(at, message, "driver-key")
 
 
 def _own(doc: Document, path: JsonPath) -> bool:
@@ -94,11 +109,15 @@ def _own(doc: Document, path: JsonPath) -> bool:
     return doc.origin(path) == doc.file
 
 
-def _refusal(path: JsonPath, owner: str, driver: str, value: Any = None) -> str:
-    what = format_path(path) + ("" if value is None else f": {str(value).lower()}")
-    return f"{what} is for driver {owner} only; this cluster's driver is {driver} " + (
-        f"({_INSTEAD[path]})"
-    )
+def _whose(index: int | None, driver: str) -> str:
+    return f"this {'export' if index is not None else 'cluster'}'s driver is {driver}"
+
+
+def _refusal(
+    path: JsonPath, owner: str, why: str, value: Any = None, shown: JsonPath | None = None
+) -> str:
+    what = format_path(shown or path) + ("" if value is None else f": {str(value).lower()}")
+    return f"{what} is for driver {owner} only; {why} ({_INSTEAD[path]})"
 
 
 @check("distribution-key")
@@ -154,9 +173,8 @@ def path_pattern_for_driver(doc: Document) -> Iterator[Problem]:
         driver: csi-driver-nfs
         storageClass: {pathPattern: "${.PVC.labels.team}/${.PVC.name}"}
     """
-    if driver_of(doc.data) != CSI:
-        return
-    for path, value in strings_at(doc, ("storageClass", "pathPattern")):
+    csi = [i for i in indexes(doc.data) if export_driver(doc.data, i) == CSI]
+    for path, value in strings_at(doc, *(where(i, ("storageClass", "pathPattern")) for i in csi)):
         for token in _TOKEN.findall(value):
             if token.startswith((".PVC.labels.", ".PVC.annotations.")):
                 yield doc.problem(

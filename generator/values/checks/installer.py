@@ -6,8 +6,9 @@ from collections.abc import Iterator
 
 from generator.errors import Problem
 from generator.values.checks.base import check, lookup, strings_at
-from generator.values.checks.drivers import CSI, driver_of
+from generator.values.checks.drivers import CSI
 from generator.values.document import Document
+from generator.values.exports import export_driver, indexes, where
 
 INSTALLER_NAME = "nfs-client-installer"  # the installer's DaemonSet and ServiceAccount
 
@@ -26,12 +27,12 @@ def release_beside_installer(doc: Document) -> Iterator[Problem]:
         nodeInstaller: {namespace: storage}
         chart: {releaseName: nfs-client-installer}
     """
-    if driver_of(doc.data) == CSI:
-        return  # csi-driver-nfs's ServiceAccounts have fixed names (csi-nfs-*-sa)
     namespace = lookup(doc.data, ("namespace",)) or "nfs-provisioner"
     installer = lookup(doc.data, ("nodeInstaller", "namespace")) or "nfs-node-installer"
     enabled = lookup(doc.data, ("nodeInstaller", "enabled")) is not False
-    for path, value in strings_at(doc, ("chart", "releaseName")):
+    # csi-driver-nfs's ServiceAccounts have fixed names (csi-nfs-*-sa): its exports never clash.
+    subdir = [i for i in indexes(doc.data) if export_driver(doc.data, i) != CSI]
+    for path, value in strings_at(doc, *(where(i, ("chart", "releaseName")) for i in subdir)):
         if enabled and namespace == installer and value == INSTALLER_NAME:
             yield doc.problem(
                 path,

@@ -9,6 +9,7 @@ from generator.errors import Problem
 from generator.values.checks.base import check, lookup
 from generator.values.checks.nfs import address_error
 from generator.values.document import Document, JsonPath
+from generator.values.exports import export_paths
 
 _ASCII_DIGITS = re.compile(r"[0-9]{1,12}")  # str.isdigit() also accepts '²' and '٣'
 
@@ -102,14 +103,19 @@ def mount_options(doc: Document) -> Iterator[Problem]:
     FAIL mount-conflict:
         nfs: {mountOptions: [hard, soft]}
     """
-    options = lookup(doc.data, ("nfs", "mountOptions"))
+    for where in export_paths(doc.data, ("nfs", "mountOptions")):
+        yield from _options(doc, where)
+
+
+def _options(doc: Document, where: JsonPath) -> Iterator[Problem]:
+    options = lookup(doc.data, where)
     if not isinstance(options, list):
         return
     seen: dict[str, tuple[int, str]] = {}
     for index, option in enumerate(options):
         if not isinstance(option, str):
             continue
-        path: JsonPath = ("nfs", "mountOptions", index)
+        path: JsonPath = (*where, index)
         if "," in option:
             yield doc.problem(
                 path,
@@ -146,7 +152,7 @@ def mount_options(doc: Document) -> Iterator[Problem]:
         if first in seen and second in seen:
             index = max(seen[first][0], seen[second][0])
             yield doc.problem(
-                ("nfs", "mountOptions", index),
+                (*where, index),
                 f"{first} and {second} contradict each other",
                 "mount-conflict",
             )

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from generator.errors import Problem
 from generator.values.checks.base import check, lookup, strings_at
 from generator.values.document import Document, JsonPath
+from generator.values.exports import export_paths
 
 DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -75,9 +76,17 @@ def kubernetes_names(doc: Document) -> Iterator[Problem]:
         storageClass: {name: NFS}
     """
     for paths, valid, message, code in NAME_RULES:
-        for path, value in strings_at(doc, *paths):
+        for path, value in strings_at(doc, *_in_exports(doc, paths)):
             if not valid(value):
                 yield doc.problem(path, message, code)
+
+
+def _in_exports(doc: Document, paths: tuple[JsonPath, ...]) -> Iterator[JsonPath]:
+    """paths, an export's own keys (storageClass.*) in every export, and each export's name."""
+    for path in paths:
+        yield from export_paths(doc.data, path) if path[0] == "storageClass" else [path]
+    if paths[0] == ("cluster",) and isinstance(doc.data.get("exports"), list):
+        yield from (("exports", i, "name") for i in range(len(doc.data["exports"])))
 
 
 @check("name-release")
@@ -89,7 +98,7 @@ def release_name(doc: Document) -> Iterator[Problem]:
     FAIL name-release:
         chart: {releaseName: a-release-name-that-is-far-too-long-for-helm-to-accept}
     """
-    for path, value in strings_at(doc, ("chart", "releaseName")):
+    for path, value in strings_at(doc, *export_paths(doc.data, ("chart", "releaseName"))):
         if not is_dns1123_label(value, HELM_RELEASE_MAX):
             yield doc.problem(
                 path,
@@ -107,7 +116,9 @@ def provisioner_name(doc: Document) -> Iterator[Problem]:
     FAIL name-provisioner:
         storageClass: {provisionerName: Example_Com/nfs}
     """
-    for path, value in strings_at(doc, ("storageClass", "provisionerName")):
+    for path, value in strings_at(
+        doc, *export_paths(doc.data, ("storageClass", "provisionerName"))
+    ):
         if not is_qualified_name(value):
             yield doc.problem(
                 path,

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from generator.errors import Problem
 from generator.values.checks.base import check, strings_at
 from generator.values.document import Document
+from generator.values.exports import export_paths
 
 DNS_HOST_LABEL = re.compile(r"^[A-Za-z0-9]([-A-Za-z0-9]{0,61}[A-Za-z0-9])?$")
 _DOTTED_QUAD = re.compile(r"^[0-9]+(\.[0-9]+){3}$")
@@ -26,7 +27,7 @@ def nfs_server(doc: Document) -> Iterator[Problem]:
     FAIL nfs-server:
         nfs: {server: 192.168.1.300}
     """
-    for path, value in strings_at(doc, ("nfs", "server")):
+    for path, value in strings_at(doc, *export_paths(doc.data, ("nfs", "server"))):
         message = nfs_server_error(value)
         if message:
             yield doc.problem(path, message, "nfs-server")
@@ -82,7 +83,7 @@ def nfs_path(doc: Document) -> Iterator[Problem]:
     FAIL nfs-path:
         nfs: {path: volume1/k8s}
     """
-    for path, value in strings_at(doc, ("nfs", "path")):
+    for path, value in strings_at(doc, *export_paths(doc.data, ("nfs", "path"))):
         if not value.startswith("/"):
             yield doc.problem(path, "must be an absolute path starting with /", "nfs-path")
         elif ".." in value.split("/"):

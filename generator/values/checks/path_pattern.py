@@ -9,6 +9,7 @@ from generator.errors import Problem
 from generator.values.checks.base import check, strings_at
 from generator.values.checks.names import is_qualified_name
 from generator.values.document import Document
+from generator.values.exports import export_paths
 
 _PATTERN_TOKEN = re.compile(r"\$\{([^}]*)\}")
 _PATTERN_FIELD = re.compile(r"^\.PVC\.(namespace|name|labels\.(?P<l>.+)|annotations\.(?P<a>.+))$")
@@ -23,7 +24,7 @@ def path_pattern(doc: Document) -> Iterator[Problem]:
     FAIL path-pattern:
         storageClass: {pathPattern: "../${.PVC.name}"}
     """
-    for path, value in strings_at(doc, ("storageClass", "pathPattern")):
+    for path, value in strings_at(doc, *export_paths(doc.data, ("storageClass", "pathPattern"))):
         message = path_pattern_error(value)
         if message:
             yield doc.problem(path, message, "path-pattern")
