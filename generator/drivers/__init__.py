@@ -34,6 +34,8 @@ class ExportNames:
     helm_repository: str
     values_configmap: str
     storage_class: str
+    # Where the release's workloads run (its chart's Release.Namespace).
+    namespace: str
 
 
 @dataclass(frozen=True)

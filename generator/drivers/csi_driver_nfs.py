@@ -90,6 +90,8 @@ class CsiDriverNfs(Driver):
             helm_repository=self.chart,
             values_configmap=f"{release}-values",
             storage_class=spec["storageClass"]["name"] or f"nfs-{spec['name']}",
+            # Its own privileged namespace: its pods are privileged and use the host network.
+            namespace=values["csi"]["namespace"],
         )
 
     # What the templates read (templates/drivers/csi-driver-nfs/).

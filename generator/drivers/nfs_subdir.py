@@ -29,6 +29,7 @@ class NfsSubdir(Driver):
             helm_repository=self.chart,
             values_configmap=f"{release}-values",
             storage_class=spec["storageClass"]["name"] or f"nfs-{spec['name']}",
+            namespace=values["namespace"],
         )
 
 

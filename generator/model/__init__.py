@@ -151,9 +151,23 @@ class Model:
 
     @property
     def pod_security(self) -> str:
-        """The release namespace's Pod Security level: the strictest any driver allows."""
-        levels = [export.driver.pod_security for export in self.exports]
-        return "privileged" if "privileged" in levels else levels[0]
+        """`namespace`'s Pod Security level: the strictest a release running there needs.
+        A driver whose pods need privileged (csi-driver-nfs) runs in a namespace of its own
+        (driver_namespaces), so this is baseline unless the installer shares it (the template
+        then labels it privileged)."""
+        namespace = self.names.namespace
+        here = [x.driver.pod_security for x in self.releases if x.names.namespace == namespace]
+        return "privileged" if "privileged" in here else "baseline"
+
+    @property
+    def driver_namespaces(self) -> tuple[Export, ...]:
+        """The first release of each namespace other than `namespace` that a release runs in
+        (csi-driver-nfs's csi.namespace); the tree declares each at its driver's level."""
+        seen: dict[str, Export] = {}
+        for export in self.releases:
+            if export.names.namespace != self.names.namespace:
+                seen.setdefault(export.names.namespace, export)
+        return tuple(seen.values())
 
     @property
     def pull_secrets(self) -> list[dict[str, str]]:

@@ -282,7 +282,7 @@ def test_rbac_is_the_chart_rules_minus_the_listed_removal() -> None:
         found = one(docs, "ClusterRoleBinding", binding)
         assert found["roleRef"]["name"] == role
         assert found["subjects"] == [
-            {"kind": "ServiceAccount", "name": csi.CONTROLLER_SA, "namespace": "nfs-provisioner"}
+            {"kind": "ServiceAccount", "name": csi.CONTROLLER_SA, "namespace": "nfs-csi-driver"}
         ]
     assert {d["kind"] for d in docs} == {"ServiceAccount", "ClusterRole", "ClusterRoleBinding"}
 
@@ -290,17 +290,91 @@ def test_rbac_is_the_chart_rules_minus_the_listed_removal() -> None:
 def test_the_namespace_is_privileged_for_the_driver_pods_alone() -> None:
     files = tree(CSI)
     namespaces = files["namespace.yaml"]
-    assert [ns["metadata"]["name"] for ns in namespaces] == ["nfs-provisioner"]
-    labels = namespaces[0]["metadata"]["labels"]
-    assert labels["pod-security.kubernetes.io/enforce"] == "privileged"
+    levels = {
+        ns["metadata"]["name"]: ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"]
+        for ns in namespaces
+    }
+    # The driver's own namespace is privileged; `namespace` (preflight Job) stays baseline.
+    assert levels == {"nfs-provisioner": "baseline", "nfs-csi-driver": "privileged"}
+    for ns in namespaces:
+        labels = ns["metadata"]["labels"]
+        assert {labels[f"pod-security.kubernetes.io/{m}"] for m in ("audit", "warn")} == {
+            levels[ns["metadata"]["name"]]
+        }
     assert "node-installer.yaml" not in files
+    # The driver's ServiceAccounts are in its namespace, the preflight's objects are not.
+    accounts = {
+        d["metadata"]["name"]: d["metadata"]["namespace"]
+        for d in files["driver-rbac.yaml"]
+        if d["kind"] == "ServiceAccount"
+    }
+    assert accounts == {csi.CONTROLLER_SA: "nfs-csi-driver", csi.NODE_SA: "nfs-csi-driver"}
+    placed = {d["metadata"].get("namespace") for d in files["preflight.yaml"]}
+    assert placed - {None} == {"nfs-provisioner"}
+    volume = next(d for d in files["preflight.yaml"] if d["kind"] == "PersistentVolume")
+    assert volume["spec"]["claimRef"]["namespace"] == "nfs-provisioner"
     with_installer = tree(CSI + "nodeInstaller: {enabled: true}\n")["namespace.yaml"]
     assert [ns["metadata"]["name"] for ns in with_installer] == [
         "nfs-provisioner",
         "nfs-node-installer",
+        "nfs-csi-driver",
     ]
-    subdir = tree(SUBDIR)["namespace.yaml"][0]["metadata"]["labels"]
-    assert subdir["pod-security.kubernetes.io/enforce"] == "baseline"
+    chosen = tree(CSI + "csi: {namespace: storage-csi}\n")
+    assert [ns["metadata"]["name"] for ns in chosen["namespace.yaml"]] == [
+        "nfs-provisioner",
+        "storage-csi",
+    ]
+    # One privileged namespace for the installer and `namespace`, as asked: the driver still
+    # has its own.
+    shared = tree(CSI + "nodeInstaller: {enabled: true, namespace: nfs-provisioner}\n")
+    shared_levels = [
+        (ns["metadata"]["name"], ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"])
+        for ns in shared["namespace.yaml"]
+    ]
+    assert shared_levels == [("nfs-provisioner", "privileged"), ("nfs-csi-driver", "privileged")]
+    subdir = tree(SUBDIR)["namespace.yaml"]
+    assert [ns["metadata"]["name"] for ns in subdir] == ["nfs-provisioner", "nfs-node-installer"]
+    assert subdir[0]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "baseline"
+
+
+@pytest.mark.parametrize(
+    ("extra", "where", "what"),
+    [
+        ("namespace: storage\ncsi: {namespace: storage}\n", "csi.namespace", "namespace,"),
+        ("namespace: nfs-csi-driver\n", "namespace", "namespace,"),
+        (
+            "nodeInstaller: {namespace: nfs-csi-driver}\n",
+            "nodeInstaller.namespace",
+            "the node installer's namespace",
+        ),
+        ("csi: {namespace: nfs-node-installer}\n", "csi.namespace", "the node installer's"),
+    ],
+)
+def test_the_driver_namespace_is_shared_with_nothing(extra: str, where: str, what: str) -> None:
+    found = problems(CSI + extra)
+    assert len(found) == 1, found
+    assert found[0].startswith("v.yaml:"), found
+    assert f": {where}: csi-driver-nfs's namespace " in found[0]
+    assert what in found[0]
+    assert found[0].endswith("choose another csi.namespace [namespace-csi-shared]")
+
+
+@pytest.mark.parametrize("name", ["kube-system", "flux-system", "default"])
+def test_the_driver_namespace_is_never_a_reserved_one(name: str) -> None:
+    found = problems(CSI + f"csi: {{namespace: {name}}}\n")
+    assert len(found) == 1 and found[0].endswith("[namespace-reserved]"), found
+    assert found[0].startswith("v.yaml:6:18: csi.namespace: "), found
+
+
+def test_the_driver_namespace_is_a_dns_label() -> None:
+    found = problems(CSI + "csi: {namespace: NFS_CSI}\n")
+    assert [p.rsplit(" [", 1)[1] for p in found] == ["name-dns1123-label]"]
+    assert found[0].startswith("v.yaml:6:18: csi.namespace: ")
+
+
+def test_a_subdir_only_cluster_takes_no_driver_namespace() -> None:
+    found = problems(SUBDIR + "csi: {namespace: storage-csi}\n")
+    assert [p.rsplit(" [", 1)[1] for p in found] == ["driver-key]"]
 
 
 @pytest.mark.parametrize("distribution", sorted(KUBELET_DIRS))
@@ -366,7 +440,8 @@ def test_the_preflight_mounts_the_export_through_the_driver() -> None:
 def test_plain_kustomize_needs_no_namespace_patch_for_this_chart() -> None:
     csi_kustomization = tree(CSI + "gitops: {engine: kustomize}\n")["kustomization.yaml"][0]
     assert "patches" not in csi_kustomization
-    assert csi_kustomization["helmCharts"][0]["namespace"] == "nfs-provisioner"
+    # helm's --namespace: the chart's objects and its leader-election namespace.
+    assert csi_kustomization["helmCharts"][0]["namespace"] == "nfs-csi-driver"
     subdir = tree(SUBDIR + "gitops: {engine: kustomize}\n")["kustomization.yaml"][0]
     assert "patches" in subdir
 

@@ -106,6 +106,11 @@ class Installed:
     chart_kinds: list[str]  # what the chart itself created (Helm's manifest, or its render)
 
     @property
+    def namespace(self) -> str:
+        """The driver's release namespace (csi.namespace), from the values."""
+        return next(x.namespace for x in self.expect.releases if x.driver == trees.CSI)
+
+    @property
     def snapshots(self) -> bool:
         data = trees.values_of(self.tree.values)
         return bool(((data.get("csi") or {}).get("snapshots") or {}).get("enabled", False))

@@ -251,16 +251,20 @@ PART_OF = "app.kubernetes.io/part-of=nfs-gitops"
 
 
 def deployment(kube: Kube, e: Expect, release: str | None = None) -> Obj:
-    """The chart's Deployment of `release` (the first release when None)."""
+    """The chart's Deployment of `release` (a release or its Deployment's name; the first
+    release when None), in its release's namespace."""
     name = release or e.release
-    obj = get(kube, "apps/v1", "Deployment", e.namespace, name)
+    namespace = next(
+        (x.namespace for x in e.releases if name in (x.release, x.deployment)), e.namespace
+    )
+    obj = get(kube, "apps/v1", "Deployment", namespace, name)
     if obj is None:
         stray = [
             f"{d['metadata']['namespace']}/{d['metadata']['name']}"
             for d in items(kube, "apps/v1", "Deployment")
         ]
         raise AssertionError(
-            f"the chart's Deployment {name} is not in {e.namespace}; Deployments: {stray}"
+            f"the chart's Deployment {name} is not in {namespace}; Deployments: {stray}"
         )
     return obj
 
@@ -275,24 +279,27 @@ def check_service_account(kube: Kube, e: Expect) -> None:
         assert runs_as[-1] == r.service_account, (r.release, runs_as[-1])
     for r in e.releases:
         for account in r.accounts[1:]:  # the node plugin's
-            daemonsets = items(kube, "apps/v1", "DaemonSet", e.namespace)
+            daemonsets = items(kube, "apps/v1", "DaemonSet", r.namespace)
             used = [d["spec"]["template"]["spec"].get("serviceAccountName") for d in daemonsets]
-            assert account in used, (r.release, account, used)
-    # The tree's own workloads there (the preflight Job) have accounts of their own.
-    others = {
-        w["spec"]["template"]["spec"].get("serviceAccountName")
-        for api, kind in (("batch/v1", "Job"), ("apps/v1", "DaemonSet"))
-        for w in items(kube, api, kind, e.namespace, PART_OF)
-    }
-    accounts = [
-        a["metadata"]["name"]
-        for a in items(kube, "v1", "ServiceAccount", e.namespace, PART_OF)
-        if a["metadata"]["name"] not in others
-    ]
-    expected = [account for r in e.releases for account in r.accounts]
+            assert account in used, (r.release, r.namespace, account, used)
+    # In `namespace` and each release's namespace: the tree's ServiceAccounts but those of its
+    # own workloads there (the preflight Jobs), as (namespace, name).
+    accounts = []
+    for namespace in sorted({e.namespace, *(r.namespace for r in e.releases)}):
+        others = {
+            w["spec"]["template"]["spec"].get("serviceAccountName")
+            for api, kind in (("batch/v1", "Job"), ("apps/v1", "DaemonSet"))
+            for w in items(kube, api, kind, namespace, PART_OF)
+        }
+        accounts += [
+            (namespace, a["metadata"]["name"])
+            for a in items(kube, "v1", "ServiceAccount", namespace, PART_OF)
+            if a["metadata"]["name"] not in others
+        ]
+    expected = [(r.namespace, account) for r in e.releases for account in r.accounts]
     assert sorted(accounts) == sorted(expected), (
-        f"Deployments run as {runs_as}; the tree's provisioner ServiceAccounts in "
-        f"{e.namespace}: {accounts}, expected {expected}"
+        f"Deployments run as {runs_as}; the tree's provisioner ServiceAccounts: {accounts}, "
+        f"expected {expected}"
     )
 
 

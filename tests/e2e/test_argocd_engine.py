@@ -104,8 +104,9 @@ def render_application(
                 chart_source_url(source, helm_repository_url),
                 "--version",
                 str(source["targetRevision"]),
+                # Argo CD templates with helm.namespace, else the destination namespace.
                 "--namespace",
-                namespace,
+                helm_spec.get("namespace") or namespace,
             ]
             for value_file in helm_spec.get("valueFiles", []):
                 ref, _, rest = value_file.partition("/")

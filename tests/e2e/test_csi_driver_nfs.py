@@ -2,15 +2,16 @@
 (4.13.4, from the loopback Helm repository) installed with the tree's values.
 
 Per tree, one kube-apiserver with kube-controller-manager, with the snapshot CRDs a cluster with
-snapshot support has. The chart's controller Deployment and node DaemonSet are in the tree's
-namespace and run as the tree's ServiceAccounts; Pods made from their templates are admitted by
-Pod Security there (no kubelet or scheduler runs, so a Pod is the proof) and refused in a
-baseline namespace; the CSIDriver exists; the chart made no RBAC, ServiceAccount or
-StorageClass; SubjectAccessReviews prove the tree grants exactly the chart's rules for the
-rendered configuration (`helm template` with rbac.create on) minus the one documented removal,
-cluster-wide `secrets: get`; a claim without a class gets the csi class; the VolumeSnapshotClass
-is accepted where snapshots are on. What a test expects comes from the values file and the
-chart's archive, never from the rendered tree.
+snapshot support has. The chart's controller Deployment and node DaemonSet are in the driver's
+own namespace (csi.namespace, privileged) and run as the tree's ServiceAccounts there; Pods made
+from their templates are admitted by Pod Security there (no kubelet or scheduler runs, so a Pod
+is the proof) and refused in a baseline namespace, the tree's `namespace` among them, which
+stays baseline and admits the preflight Job's pod; the CSIDriver exists; the chart made no
+RBAC, ServiceAccount or StorageClass; SubjectAccessReviews prove the tree grants exactly the
+chart's rules for the rendered configuration (`helm template` with rbac.create on) minus the
+one documented removal, cluster-wide `secrets: get`; a claim without a class gets the csi
+class; the VolumeSnapshotClass is accepted where snapshots are on. What a test expects comes
+from the values file and the chart's archive, never from the rendered tree.
 """
 
 from __future__ import annotations
@@ -92,13 +93,13 @@ def workloads(i: csi.Installed) -> dict[str, Obj]:
     chart = csi.chart_values()
     found = {
         "controller": get(
-            i.kube, "apps/v1", "Deployment", i.expect.namespace, chart["controller"]["name"]
+            i.kube, "apps/v1", "Deployment", i.namespace, chart["controller"]["name"]
         ),
-        "node": get(i.kube, "apps/v1", "DaemonSet", i.expect.namespace, chart["node"]["name"]),
+        "node": get(i.kube, "apps/v1", "DaemonSet", i.namespace, chart["node"]["name"]),
     }
     missing = [role for role, obj in found.items() if obj is None]
     assert not missing, (
-        f"{missing} not in {i.expect.namespace}; Deployments "
+        f"{missing} not in {i.namespace}; Deployments "
         f"{[d['metadata']['name'] for d in items(i.kube, 'apps/v1', 'Deployment')]}, DaemonSets "
         f"{[d['metadata']['name'] for d in items(i.kube, 'apps/v1', 'DaemonSet')]}"
     )
@@ -117,9 +118,9 @@ def test_controller_and_node_run_as_the_trees_service_accounts(installed: csi.In
     # own Jobs' (the preflight).
     jobs = {
         j["spec"]["template"]["spec"].get("serviceAccountName")
-        for j in items(i.kube, "batch/v1", "Job", i.expect.namespace, PART_OF)
+        for j in items(i.kube, "batch/v1", "Job", i.namespace, PART_OF)
     }
-    accounts = items(i.kube, "v1", "ServiceAccount", i.expect.namespace, PART_OF)
+    accounts = items(i.kube, "v1", "ServiceAccount", i.namespace, PART_OF)
     names = sorted(a["metadata"]["name"] for a in accounts if a["metadata"]["name"] not in jobs)
     assert names == sorted(runs_as.values())
 
@@ -138,21 +139,49 @@ def pod_from(workload: Obj, namespace: str) -> Obj:
     }
 
 
-def test_pods_are_admitted_by_pod_security_in_the_trees_namespace(
+def test_pods_are_admitted_by_pod_security_in_the_drivers_namespace(
     installed: csi.Installed,
 ) -> None:
     i = installed
-    namespace = i.kube.get(
-        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": i.expect.namespace}}
-    )
-    labels = namespace["metadata"].get("labels", {})
+    assert i.namespace != i.expect.namespace, "the driver shares the tree's namespace"
+    labels = level_labels(i, i.namespace)
     assert labels.get("pod-security.kubernetes.io/enforce") == "privileged", labels
     for workload in workloads(i).values():
-        pod = i.kube.create(pod_from(workload, i.expect.namespace), dry_run=True)
+        pod = i.kube.create(pod_from(workload, i.namespace), dry_run=True)
         assert (
             pod["spec"]["serviceAccountName"]
             == workload["spec"]["template"]["spec"]["serviceAccountName"]
         )
+
+
+def level_labels(i: csi.Installed, namespace: str) -> dict[str, str]:
+    found = i.kube.get({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
+    labels: dict[str, str] = found["metadata"].get("labels", {})
+    return labels
+
+
+def test_the_trees_namespace_is_baseline_and_admits_the_preflight(
+    installed: csi.Installed,
+) -> None:
+    """Everything else of the tree stays in `namespace`, baseline: the preflight Job's pod is
+    admitted there, the driver's pods are refused there (no pod needing privileged is there)."""
+    i = installed
+    labels = level_labels(i, i.expect.namespace)
+    assert labels.get("pod-security.kubernetes.io/enforce") == "baseline", labels
+    jobs = items(i.kube, "batch/v1", "Job", i.expect.namespace, PART_OF)
+    preflight = trees.values_of(i.tree.values).get("preflight") or {}
+    assert len(jobs) == (0 if preflight.get("enabled") is False else len(i.expect.exports))
+    for job in jobs:
+        pod = i.kube.create(pod_from(job, i.expect.namespace), dry_run=True)
+        assert pod["metadata"]["namespace"] == i.expect.namespace
+    for workload in workloads(i).values():
+        with pytest.raises(ApiError) as refused:
+            i.kube.create(pod_from(workload, i.expect.namespace), dry_run=True)
+        assert refused.value.code == 403, refused.value
+        assert "violates PodSecurity" in refused.value.message, refused.value
+    # Nothing of the chart's landed there.
+    for api, kind in (("apps/v1", "Deployment"), ("apps/v1", "DaemonSet")):
+        assert items(i.kube, api, kind, i.expect.namespace, "helm.sh/chart") == [], kind
 
 
 def test_the_same_pods_are_refused_in_a_baseline_namespace(installed: csi.Installed) -> None:
@@ -219,7 +248,7 @@ def test_chart_created_no_rbac_service_account_or_class(installed: csi.Installed
     # In the cluster: nothing of those kinds carries the chart's label (the chart's Deployment
     # does, so the selector would find them).
     selector = "helm.sh/chart"
-    assert items(i.kube, "apps/v1", "Deployment", i.expect.namespace, selector)
+    assert items(i.kube, "apps/v1", "Deployment", i.namespace, selector)
     for api, kind in (
         ("storage.k8s.io/v1", "StorageClass"),
         ("v1", "ServiceAccount"),
@@ -239,22 +268,22 @@ def chart_rules(
     rendered = csi.helm_template(
         helm,
         installed.helm_values,
-        installed.expect.namespace,
+        installed.namespace,
         tmp_path_factory.mktemp("helm"),
         "rbac.create=true",
         "serviceAccount.create=true",
     )
     account = csi.chart_values()["serviceAccount"]["controller"]
-    rules = csi.granted(rendered, installed.expect.namespace, account)
+    rules = csi.granted(rendered, installed.namespace, account)
     node = csi.chart_values()["serviceAccount"]["node"]
-    assert csi.granted(rendered, installed.expect.namespace, node) == set(), "node SA has RBAC"
+    assert csi.granted(rendered, installed.namespace, node) == set(), "node SA has RBAC"
     assert rules >= REMOVED, "the chart no longer grants what the tree removes"
     return rules
 
 
 def account_of(i: csi.Installed, role: str) -> tuple[str, list[str]]:
     name = csi.chart_values()["serviceAccount"][role]
-    namespace = i.expect.namespace
+    namespace = i.namespace
     groups = [
         "system:serviceaccounts",
         f"system:serviceaccounts:{namespace}",
@@ -282,7 +311,7 @@ def test_the_removed_secrets_read_is_denied_everywhere(
     installed: csi.Installed, chart_rules: set[csi.Triple]
 ) -> None:
     user, groups = account_of(installed, "controller")
-    for namespace in (None, installed.expect.namespace, APP_NAMESPACE):
+    for namespace in (None, installed.namespace, APP_NAMESPACE):
         for group, resource, verb in REMOVED:
             assert not installed.kube.can(user, groups, verb, resource, group, namespace), (
                 f"{user} may {verb} {resource} in {namespace or 'the cluster'}"
@@ -305,14 +334,14 @@ def test_nothing_beyond_the_charts_rules_is_allowed(
             if allowed is not ((group, resource, verb) in expected):
                 wrong.append((group, resource, verb, allowed))
     assert not wrong, f"(group, resource, verb, allowed) against the chart: {wrong}"
-    nobody = f"system:serviceaccount:{installed.expect.namespace}:e2e-no-bindings"
-    for namespace in (installed.expect.namespace, APP_NAMESPACE):
+    nobody = f"system:serviceaccount:{installed.namespace}:e2e-no-bindings"
+    for namespace in (installed.namespace, APP_NAMESPACE):
         got = kube.rules(user, namespace) - kube.rules(nobody, namespace)
         assert got == expected, (
             f"in {namespace}: extra {sorted(got - expected)}, missing {sorted(expected - got)}"
         )
     node, _ = account_of(installed, "node")
-    for namespace in (installed.expect.namespace, APP_NAMESPACE):
+    for namespace in (installed.namespace, APP_NAMESPACE):
         assert kube.rules(node, namespace) == kube.rules(nobody, namespace), namespace
 
 
@@ -329,7 +358,7 @@ def test_claim_without_class_gets_the_csi_class(installed: csi.Installed) -> Non
     claim = {
         "apiVersion": "v1",
         "kind": "PersistentVolumeClaim",
-        "metadata": {"name": "e2e-default-class", "namespace": i.expect.namespace},
+        "metadata": {"name": "e2e-default-class", "namespace": i.namespace},
         "spec": {"accessModes": ["ReadWriteMany"], "resources": {"requests": {"storage": "1Gi"}}},
     }
     created = i.kube.create(claim, dry_run=True)
@@ -371,7 +400,7 @@ def test_helm_template_renders_no_rbac_service_account_or_class(
     renders only its workloads and the CSIDriver (and never snapshot CRDs or the
     snapshot-controller, which are one per cluster and installed apart)."""
     tree = csi.tree_of(tree_id, tmp_path)
-    namespace = Expect.of(tree.values).namespace
+    namespace = next(x.namespace for x in Expect.of(tree.values).releases if x.driver == trees.CSI)
     objects = csi.helm_template(helm, tree.directory / "helm-values.yaml", namespace, tmp_path)
     kinds = sorted(o["kind"] for o in objects)
     assert kinds == ["CSIDriver", "DaemonSet", "Deployment"], kinds

@@ -10,6 +10,7 @@ values file goes. Every assertion reads the cluster.
 from __future__ import annotations
 
 import base64
+import copy
 import datetime
 import gzip
 import json
@@ -39,7 +40,7 @@ from .engines import (
     wait_for,
 )
 from .gitops import Fleet, stand_in_for_the_kubelet
-from .kubeapi import Kube, Obj
+from .kubeapi import ApiError, Kube, Obj
 from .servers import git_server
 
 SOURCE = "source.toolkit.fluxcd.io/v1"
@@ -342,7 +343,9 @@ def test_release_created_no_class_rbac_or_service_account(loop: Loop) -> None:
         } & set(kinds), kinds
         # And in the cluster: nothing of those kinds carries the release's labels.
         selector = f"helm.toolkit.fluxcd.io/name={r.release}"
-        assert items(loop.kube, "apps/v1", "Deployment", e.namespace, selector)
+        # In the release's namespace (targetNamespace; csi-driver-nfs: csi.namespace), while
+        # Helm's release record stays beside the HelmRelease in `namespace`.
+        assert items(loop.kube, "apps/v1", "Deployment", r.namespace, selector)
         for api, kind in (
             ("storage.k8s.io/v1", "StorageClass"),
             ("v1", "ServiceAccount"),
@@ -352,6 +355,59 @@ def test_release_created_no_class_rbac_or_service_account(loop: Loop) -> None:
             ("rbac.authorization.k8s.io/v1", "RoleBinding"),
         ):
             assert items(loop.kube, api, kind, None, selector) == [], (r.release, kind)
+
+
+def test_each_releases_pods_are_admitted_where_they_run(loop: Loop) -> None:
+    """Pods made from the real charts' workloads (no kubelet runs: a Pod is the proof) are
+    admitted in their release's namespace at the level its driver needs: nfs-subdir-external-
+    provisioner's in `namespace` (baseline, with the preflight Jobs), csi-driver-nfs's in
+    csi.namespace (privileged) and refused in `namespace`."""
+    loop.installed()
+    e = loop.expect
+    kube = loop.kube
+
+    def level(namespace: str) -> str:
+        found = get(kube, "v1", "Namespace", None, namespace)
+        assert found is not None, namespace
+        return str(found["metadata"]["labels"]["pod-security.kubernetes.io/enforce"])
+
+    shared = e.namespace == e.installer_namespace  # one privileged namespace, as asked
+    assert level(e.namespace) == ("privileged" if shared else "baseline")
+    for r in e.releases:
+        kinds = ("Deployment", "DaemonSet") if r.driver == trees.CSI else ("Deployment",)
+        workloads = [
+            w
+            for kind in kinds
+            for w in items(
+                kube, "apps/v1", kind, r.namespace, f"helm.toolkit.fluxcd.io/name={r.release}"
+            )
+        ]
+        assert len(workloads) == len(kinds), (r.release, r.namespace, kinds)
+        assert level(r.namespace) == ("privileged" if r.driver == trees.CSI else level(e.namespace))
+        for w in workloads:
+            kube.create(pod_of(w, r.namespace), dry_run=True)
+            if r.driver == trees.CSI:
+                assert r.namespace != e.namespace
+                with pytest.raises(ApiError) as refused:
+                    kube.create(pod_of(w, e.namespace), dry_run=True)
+                assert refused.value.code == 403, refused.value
+                assert "violates PodSecurity" in refused.value.message, refused.value
+    for job in items(kube, "batch/v1", "Job", e.namespace, PART_OF):
+        kube.create(pod_of(job, e.namespace), dry_run=True)
+
+
+def pod_of(workload: Obj, namespace: str) -> Obj:
+    template = copy.deepcopy(workload["spec"]["template"])
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": f"e2e-admitted-{workload['metadata']['name']}"[:63].rstrip("-"),
+            "namespace": namespace,
+            "labels": template.get("metadata", {}).get("labels", {}),
+        },
+        "spec": template["spec"],
+    }
 
 
 # -- a values change --------------------------------------------------------------------------
@@ -397,6 +453,7 @@ def test_removing_the_values_file_prunes_the_tree(loop: Loop) -> None:
             get(kube, KUSTOMIZE, "Kustomization", FLUX_NAMESPACE, "nfs-storage") is None
             and get(kube, "v1", "Namespace", None, e.namespace) is None
             and get(kube, "v1", "Namespace", None, e.installer_namespace) is None
+            and all(get(kube, "v1", "Namespace", None, r.namespace) is None for r in e.releases)
             and not items(
                 kube,
                 "storage.k8s.io/v1",

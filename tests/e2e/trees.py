@@ -176,7 +176,7 @@ class ExportExpect:
     model (each computed once there), the export's own values."""
 
     name: str | None  # None: the single form
-    namespace: str
+    namespace: str  # where its release's workloads run (csi-driver-nfs: csi.namespace)
     release: str
     provisioner: str
     service_account: str
@@ -199,7 +199,7 @@ def exports_of(values: Path) -> list[ExportExpect]:
     return [
         ExportExpect(
             name=export.spec["name"],
-            namespace=model.names.namespace,
+            namespace=export.names.namespace,
             release=export.names.release,
             provisioner=export.names.provisioner,
             service_account=export.names.service_account,
@@ -351,11 +351,21 @@ def provisioner_accounts(tree: Tree, driver: str | None = None) -> list[tuple[st
 
 
 def pod_security(tree: Tree) -> str:
-    """The provisioners' namespace's Pod Security level the values ask for (the model's)."""
+    """`namespace`'s Pod Security level the values ask for (the model's): baseline unless the
+    installer shares it."""
     from generator.model import build_model
 
     level: str = build_model(values_of(tree.values), str(tree.values)).pod_security
     return level
+
+
+def release_levels(tree: Tree) -> dict[str, str]:
+    """Each release's namespace -> the Pod Security level its driver's pods need (the model's
+    driver facts: csi-driver-nfs privileged in csi.namespace, subdir baseline in namespace)."""
+    from generator.model import build_model
+
+    model = build_model(values_of(tree.values), str(tree.values))
+    return {x.names.namespace: x.driver.pod_security for x in model.releases}
 
 
 def default_class(tree: Tree) -> str | None:

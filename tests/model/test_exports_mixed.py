@@ -88,8 +88,22 @@ def test_csi_exports_share_one_release_and_get_a_class_each() -> None:
     # subdir export's kernel mounts.
     kinds = [d["kind"] for d in yaml.safe_load_all(files["driver-rbac.yaml"])]
     assert kinds.count("ClusterRole") == 2
-    namespace = next(yaml.safe_load_all(files["namespace.yaml"]))
-    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "privileged"
+    levels = {
+        ns["metadata"]["name"]: ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"]
+        for ns in yaml.safe_load_all(files["namespace.yaml"])
+    }
+    # The subdir provisioner and the preflight Jobs stay baseline; the driver's pods apart.
+    assert levels == {
+        "nfs-provisioner": "baseline",
+        "nfs-node-installer": "privileged",
+        "nfs-csi-driver": "privileged",
+    }
+    targets = {r["spec"]["releaseName"]: r["spec"]["targetNamespace"] for r in helmreleases}
+    assert targets == {
+        "nfs-subdir-external-provisioner-legacy": "nfs-provisioner",
+        "csi-driver-nfs": "nfs-csi-driver",
+    }
+    assert {r["metadata"]["namespace"] for r in helmreleases} == {"nfs-provisioner"}
     assert "node-installer.yaml" in files
 
 

@@ -51,6 +51,7 @@ CHECKS: tuple[Check, ...] = (
     gitops.gitops_path,
     text.no_control_characters,
     namespaces.reserved_namespaces,
+    namespaces.csi_namespace_apart,
     chart.chart_reads_back,
     scheduling.toleration_seconds,
     resources.requests_within_limits,

@@ -41,6 +41,7 @@ NAME_RULES: list[tuple[tuple[JsonPath, ...], Callable[[str], bool], str, str]] =
             ("cluster",),
             ("namespace",),
             ("nodeInstaller", "namespace"),
+            ("csi", "namespace"),
             ("gitops", "argocd", "namespace"),
             ("gitops", "flux", "namespace"),
         ),
