@@ -329,3 +329,34 @@ def check_env(kube: Kube, e: Expect, server: str | None = None) -> None:
         others = [c for n, c in classes.items() if n != x.storage_class]
         assert all(c["provisioner"] != x.provisioner for c in others), (x.release, x.provisioner)
         assert (env.get("NFS_SERVER"), env.get("NFS_PATH")) == (moved, x.path), (x.release, env)
+
+
+def refused_by_pod_security(kube: Kube, pod: Obj) -> ApiError:
+    """Creates `pod` (dry run) where its ServiceAccount does not live, with that account made
+    there for the attempt only (so only Pod Security can refuse it), and returns the refusal;
+    fails when the pod is admitted."""
+    spec = pod["spec"]
+    account: Obj = {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": {
+            "name": spec.get("serviceAccountName") or "default",
+            "namespace": pod["metadata"]["namespace"],
+        },
+    }
+    _, path = kube.path(account)
+    existed = True
+    try:
+        kube.get(account)
+    except ApiError:
+        existed = False
+        kube.create(account)
+    try:
+        with pytest.raises(ApiError) as refused:
+            kube.create(pod, dry_run=True)
+    finally:
+        if not existed:
+            kube.request("DELETE", path)
+    assert refused.value.code == 403, refused.value
+    assert "violates PodSecurity" in refused.value.message, refused.value
+    return refused.value

@@ -89,3 +89,34 @@ def test_a_claim_without_class_gets_the_one_default(cluster: Cluster) -> None:
     }
     created = cluster.kube.create(claim)
     assert created["spec"].get("storageClassName") == (defaults[0] if defaults else None)
+
+
+def test_each_release_runs_in_a_namespace_at_its_drivers_level(cluster: Cluster) -> None:
+    """Mixed drivers: every nfs-subdir-external-provisioner release in `namespace` (baseline,
+    with the preflight Jobs), the csi-driver-nfs release in its own privileged namespace; its
+    ServiceAccounts are there, not in `namespace`."""
+    cluster.require_applied("Namespace", "ServiceAccount")
+    values = trees.values_of(cluster.tree.values)
+    namespace = values.get("namespace", "nfs-provisioner")
+    shared = (values.get("nodeInstaller") or {}).get("namespace") == namespace
+    levels = trees.release_levels(cluster.tree)
+    for export in trees.exports_of(cluster.tree.values):
+        labels = cluster.kube.get(
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": export.namespace}}
+        )["metadata"]["labels"]
+        enforce = labels["pod-security.kubernetes.io/enforce"]
+        if export.driver == trees.CSI:
+            assert export.namespace != namespace, export
+            assert enforce == levels[export.namespace] == "privileged", (export, labels)
+        else:
+            assert export.namespace == namespace, export
+            assert enforce == ("privileged" if shared else "baseline"), (export, labels)
+        for account in export.accounts:
+            found = cluster.kube.get(
+                {
+                    "apiVersion": "v1",
+                    "kind": "ServiceAccount",
+                    "metadata": {"name": account, "namespace": export.namespace},
+                }
+            )
+            assert found["metadata"]["namespace"] == export.namespace

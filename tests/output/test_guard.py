@@ -425,3 +425,42 @@ def test_check_accepts_the_mechanism_only_on_an_otherwise_current_class(repo: Pa
     assert check.exit_code == 1, "the one-shot comment is missing: drift"
     assert "+    kustomize.toolkit.fluxcd.io/force: enabled" not in check.stdout
     assert "-    kustomize.toolkit.fluxcd.io/force: enabled" in check.stdout
+
+
+CSI_BASE = BASE + "driver: csi-driver-nfs\n"
+
+
+def test_moving_csi_driver_nfs_to_another_namespace_is_written(repo: Path) -> None:
+    """A new csi.namespace moves the driver's ServiceAccounts (and its chart, with the engine):
+    nothing immutable changes, so the guard lets it through (README, Day-2 changes)."""
+    write_values(repo, base=CSI_BASE)
+    assert render().exit_code == 0
+    tree = repo / "output" / "homelab"
+    before = storage_classes(tree)
+    write_values(repo, "csi: {namespace: storage-csi}\n", base=CSI_BASE)
+    moved = render()
+    assert moved.exit_code == 0, moved.output
+    accounts = {
+        d["metadata"]["name"]: d["metadata"]["namespace"]
+        for d in yaml.safe_load_all((tree / "driver-rbac.yaml").read_text())
+        if d["kind"] == "ServiceAccount"
+    }
+    assert accounts == {"csi-nfs-controller-sa": "storage-csi", "csi-nfs-node-sa": "storage-csi"}
+    release = yaml.safe_load((tree / "helmrelease.yaml").read_text())
+    assert (release["metadata"]["namespace"], release["spec"]["targetNamespace"]) == (
+        "nfs-provisioner",
+        "storage-csi",
+    )
+    assert storage_classes(tree) == before
+
+
+def test_moving_csi_namespace_does_not_hide_an_immutable_change(repo: Path) -> None:
+    write_values(repo, base=CSI_BASE)
+    assert render().exit_code == 0
+    tree = snapshot(repo / "output" / "homelab")
+    moved = CSI_BASE.replace("192.168.169.3", "192.168.169.4")
+    write_values(repo, "csi: {namespace: storage-csi}\n", base=moved)
+    result = render()
+    assert result.exit_code == 1
+    assert "[storageclass-immutable]" in result.stderr
+    assert snapshot(repo / "output" / "homelab") == tree, "nothing written"
