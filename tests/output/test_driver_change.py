@@ -9,26 +9,16 @@ import yaml
 from click.testing import CliRunner, Result
 
 from generator.cli import cli
+from tests.output.helpers import snapshot
 
 BASE = "cluster: homelab\nnfs:\n  server: 192.168.169.3\n  path: /data/K8s\n"
 CSI = "driver: csi-driver-nfs\n"
-
-
-@pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "values").mkdir()
-    return tmp_path
 
 
 def render(repo: Path, text: str, *extra: str) -> Result:
     (repo / "values" / "homelab.yaml").write_text(text)
     args = ["render", "values/homelab.yaml", "--output-dir", "output", *extra]
     return CliRunner().invoke(cli, args)
-
-
-def snapshot(tree: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(tree.iterdir())}
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -13,6 +12,7 @@ from click.testing import CliRunner, Result
 from generator.cli import cli
 from generator.engines import engine as engine_named
 from generator.output.guard import IMMUTABLE, immutable_changes
+from tests.output.helpers import snapshot, storage_classes
 
 BASE = "cluster: homelab\nnfs:\n  server: 192.168.169.3\n  path: /data/K8s\n"
 FORCE_FLUX = "kustomize.toolkit.fluxcd.io/force"
@@ -25,26 +25,6 @@ def run(*args: str) -> Result:
 
 def render(*extra: str) -> Result:
     return run("render", "values/homelab.yaml", "--output-dir", "output", *extra)
-
-
-def snapshot(tree: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(tree.iterdir())}
-
-
-def storage_classes(tree: Path) -> dict[str, Any]:
-    found = {}
-    for path in sorted(tree.glob("storageclass*.yaml")):
-        for doc in yaml.safe_load_all(path.read_text()):
-            found[doc["metadata"]["name"]] = doc
-    return found
-
-
-@pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A repository layout (values/, output/) as the working directory."""
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "values").mkdir()
-    return tmp_path
 
 
 def write_values(repo: Path, extra: str = "", base: str = BASE) -> None:

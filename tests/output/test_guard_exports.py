@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-import yaml
 from click.testing import CliRunner, Result
 
 from generator.cli import cli
+from tests.output.helpers import snapshot, storage_classes
 
 FAST = (
     "  - name: fast\n    server: 192.168.169.3\n    path: /ssd\n    storageClass: {default: true}\n"
@@ -27,25 +26,6 @@ def write(repo: Path, exports: str) -> None:
     (repo / "values" / "studio.yaml").write_text(f"cluster: studio\nexports:\n{exports}")
 
 
-def snapshot(tree: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(tree.iterdir())}
-
-
-def classes(tree: Path) -> dict[str, dict[str, object]]:
-    found = {}
-    for path in sorted(tree.glob("storageclass*.yaml")):
-        for doc in yaml.safe_load_all(path.read_text()):
-            found[doc["metadata"]["name"]] = doc
-    return found
-
-
-@pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "values").mkdir()
-    return tmp_path
-
-
 def test_adding_an_export_is_quiet_and_touches_no_other_file_but_the_lists(repo: Path) -> None:
     write(repo, FAST + BULK)
     assert render().exit_code == 0
@@ -59,7 +39,7 @@ def test_adding_an_export_is_quiet_and_touches_no_other_file_but_the_lists(repo:
         if name.startswith("helm-values-"):
             assert after[name] == before[name], name  # each release's values unchanged
     assert "helm-values-nfs-subdir-external-provisioner-cold.yaml" in after
-    old = classes(repo / "output" / "studio")
+    old = storage_classes(repo / "output" / "studio")
     assert set(old) == {"nfs-fast", "nfs-cold", "nfs-bulk"}
 
 
@@ -71,8 +51,8 @@ def test_removing_an_export_keeps_its_class_not_default(repo: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "StorageClass nfs-fast no longer the class of an export" in result.stderr
     tree = repo / "output" / "studio"
-    kept = classes(tree)["nfs-fast"]
-    annotations = kept["metadata"]["annotations"]  # type: ignore[index]
+    kept = storage_classes(tree)["nfs-fast"]
+    annotations = kept["metadata"]["annotations"]
     assert annotations["storageclass.kubernetes.io/is-default-class"] == "false"
     assert (tree / "storageclass-retained-nfs-fast.yaml").is_file()
     assert (
@@ -98,10 +78,10 @@ def test_an_immutable_change_is_located_in_its_export_and_recreate_covers_only_i
     assert "StorageClass nfs-bulk" in line
     forced = render("--allow-recreate")
     assert forced.exit_code == 0, forced.output
-    found = classes(repo / "output" / "studio")
+    found = storage_classes(repo / "output" / "studio")
     force = "kustomize.toolkit.fluxcd.io/force"
-    assert force in found["nfs-bulk"]["metadata"]["annotations"]  # type: ignore[index]
-    assert force not in found["nfs-fast"]["metadata"]["annotations"]  # type: ignore[index]
+    assert force in found["nfs-bulk"]["metadata"]["annotations"]
+    assert force not in found["nfs-fast"]["metadata"]["annotations"]
     assert render("--check").exit_code == 0  # the forced commit checks clean
     again = render()
     assert again.exit_code == 0

@@ -3,7 +3,6 @@ itself (the same property as test_properties.py, over the keys csi-driver-nfs re
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 import pytest
@@ -12,6 +11,7 @@ from hypothesis import HealthCheck, example, given, settings
 from generator.values.checks.drivers import csi_sub_dir
 from tests.render.test_properties import (
     SENTINEL,
+    baselines,
     hostile_text,
     put,
     rendered_objects,
@@ -43,11 +43,7 @@ FIELDS: dict[tuple[str | int, ...], tuple[str, str]] = {
 }
 
 
-@cache
-def baseline_for(path: tuple[str | int, ...]) -> dict[str, list[Any]]:
-    result = rendered_objects(put(BASE, path, FIELDS[path][1]), path)
-    assert result is not None, f"the sentinel value of {path} must be valid"
-    return result[0]
+baseline_for = baselines(BASE, FIELDS)
 
 
 @pytest.mark.parametrize("path", list(FIELDS), ids=[".".join(map(str, p)) for p in FIELDS])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -105,11 +106,24 @@ def replaced(tree: Any, old: str, new: str) -> Any:
     return tree
 
 
-@cache
-def baseline_for(path: tuple[str | int, ...]) -> dict[str, list[Any]]:
-    result = rendered_objects(put(BASE, path, FIELDS[path][1]), path)
-    assert result is not None, f"the sentinel value of {path} must be valid"
-    return result[0]
+FieldPath = tuple[str | int, ...]
+
+
+def baselines(
+    base: dict[str, Any], fields: dict[FieldPath, tuple[str, str]]
+) -> Callable[[FieldPath], dict[str, list[Any]]]:
+    """The rendered objects of `base` with a field set to its sentinel value, once per field."""
+
+    @cache
+    def baseline_for(path: FieldPath) -> dict[str, list[Any]]:
+        result = rendered_objects(put(base, path, fields[path][1]), path)
+        assert result is not None, f"the sentinel value of {path} must be valid"
+        return result[0]
+
+    return baseline_for
+
+
+baseline_for = baselines(BASE, FIELDS)
 
 
 @pytest.mark.parametrize("path", list(FIELDS), ids=[".".join(map(str, p)) for p in FIELDS])
