@@ -24,9 +24,9 @@ import pytest
 import yaml
 
 from . import crds, trees
-from .controllers import FLUX_NAMESPACE, flux
+from .controllers import flux
 from .engines import ControlPlane, Expect, chart_pin, engine_of, get, is_ready, wait_for
-from .gitops import Fleet
+from .gitops import Fleet, install_flux_crds
 from .kubeapi import Kube, Obj
 from .servers import git_server, helm_env
 
@@ -142,11 +142,7 @@ def installed_by_flux(
     from .test_flux_gitops import Loop, release_manifest
 
     kube = plane.kube
-    for crd in flux_crds:
-        kube.apply(crd)
-    for crd in flux_crds:
-        kube.wait_crd_established(crd["metadata"]["name"])
-    kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": FLUX_NAMESPACE}})
+    install_flux_crds(kube, flux_crds)
     expect = Expect.of(tree.values)
     with git_server(folder / "git") as git_url:
         fleet = Fleet(folder / "git", expect.cluster, git_url)

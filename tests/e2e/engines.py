@@ -8,6 +8,7 @@ test expects comes from the values file (the input), never from the rendered out
 
 from __future__ import annotations
 
+import copy
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -248,6 +249,15 @@ class Expect:
 
 # -- what every engine must leave in the cluster -----------------------------------------------
 PART_OF = "app.kubernetes.io/part-of=nfs-gitops"
+# What an engine's chart release must never create (the tree renders these itself).
+RELEASE_MUST_NOT_CREATE = {
+    "StorageClass",
+    "ServiceAccount",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "Role",
+    "RoleBinding",
+}
 
 
 def deployment(kube: Kube, e: Expect, release: str | None = None) -> Obj:
@@ -329,6 +339,21 @@ def check_env(kube: Kube, e: Expect, server: str | None = None) -> None:
         others = [c for n, c in classes.items() if n != x.storage_class]
         assert all(c["provisioner"] != x.provisioner for c in others), (x.release, x.provisioner)
         assert (env.get("NFS_SERVER"), env.get("NFS_PATH")) == (moved, x.path), (x.release, env)
+
+
+def pod_of(workload: Obj, namespace: str, prefix: str) -> Obj:
+    """A Pod from `workload`'s template in `namespace`, named `prefix` + the workload's name."""
+    template = copy.deepcopy(workload["spec"]["template"])
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": f"{prefix}{workload['metadata']['name']}"[:63].rstrip("-"),
+            "namespace": namespace,
+            "labels": template.get("metadata", {}).get("labels", {}),
+        },
+        "spec": template["spec"],
+    }
 
 
 def refused_by_pod_security(kube: Kube, pod: Obj) -> ApiError:

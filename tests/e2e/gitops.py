@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from .controllers import FLUX_NAMESPACE
 from .engines import items
 from .kubeapi import Kube, Obj
 from .trees import REPO
@@ -23,6 +24,16 @@ from .trees import REPO
 BOOTSTRAP = Path("clusters") / "e2e"
 ENTRY_POINT = BOOTSTRAP / "nfs-storage.yaml"
 BRANCH = "main"
+
+
+def install_flux_crds(kube: Kube, crds: list[Obj]) -> None:
+    """Flux's CRDs, established, and its flux-system namespace: what `flux bootstrap` would put
+    in the cluster before the controllers start."""
+    for crd in crds:
+        kube.apply(crd)
+    for crd in crds:
+        kube.wait_crd_established(crd["metadata"]["name"])
+    kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": FLUX_NAMESPACE}})
 
 
 def harness_patches(helm_repository_url: str) -> list[Obj]:

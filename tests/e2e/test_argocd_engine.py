@@ -26,6 +26,7 @@ import yaml
 from . import trees
 from .cluster import Certs
 from .engines import (
+    RELEASE_MUST_NOT_CREATE,
     ControlPlane,
     Expect,
     check_env,
@@ -37,15 +38,6 @@ from .gitops import git
 from .kubeapi import Kube, Obj
 from .servers import helm_env
 from .trees import values_of
-
-RELEASE_MUST_NOT_CREATE = {
-    "StorageClass",
-    "ServiceAccount",
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "Role",
-    "RoleBinding",
-}
 
 
 def argocd_tree_ids() -> list[str]:

@@ -10,7 +10,6 @@ values file goes. Every assertion reads the cluster.
 from __future__ import annotations
 
 import base64
-import copy
 import datetime
 import gzip
 import json
@@ -27,6 +26,7 @@ from .cluster import Certs
 from .controllers import FLUX_NAMESPACE, flux
 from .engines import (
     PART_OF,
+    RELEASE_MUST_NOT_CREATE,
     ControlPlane,
     Expect,
     check_env,
@@ -37,10 +37,11 @@ from .engines import (
     get,
     is_ready,
     items,
+    pod_of,
     refused_by_pod_security,
     wait_for,
 )
-from .gitops import Fleet, stand_in_for_the_kubelet
+from .gitops import Fleet, install_flux_crds, stand_in_for_the_kubelet
 from .kubeapi import Kube, Obj
 from .servers import git_server
 
@@ -48,6 +49,7 @@ SOURCE = "source.toolkit.fluxcd.io/v1"
 KUSTOMIZE = "kustomize.toolkit.fluxcd.io/v1"
 HELM = "helm.toolkit.fluxcd.io/v2"
 NEW_SERVER = "192.0.2.10"
+ADMITTED = "e2e-admitted-"  # the prefix of the Pods made from released workloads
 
 
 def flux_tree_ids() -> list[str]:
@@ -269,11 +271,7 @@ def loop(
         git_server(folder / "git") as git_url,
     ):
         kube = plane.kube
-        for crd in flux_crds:
-            kube.apply(crd)
-        for crd in flux_crds:
-            kube.wait_crd_established(crd["metadata"]["name"])
-        kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": FLUX_NAMESPACE}})
+        install_flux_crds(kube, flux_crds)
         fleet = Fleet(folder / "git", Expect.of(tree.values).cluster, git_url)
         first = fleet.create(tree.values, helm_repo)
         with flux(flux_bin, plane.server, folder / "flux"):
@@ -334,14 +332,7 @@ def test_release_created_no_class_rbac_or_service_account(loop: Loop) -> None:
     for r in e.releases:
         kinds = release_manifest(loop.kube, e.namespace, r.release, 1)
         assert "Deployment" in kinds
-        assert not {
-            "StorageClass",
-            "ServiceAccount",
-            "ClusterRole",
-            "ClusterRoleBinding",
-            "Role",
-            "RoleBinding",
-        } & set(kinds), kinds
+        assert not RELEASE_MUST_NOT_CREATE & set(kinds), kinds
         # And in the cluster: nothing of those kinds carries the release's labels.
         selector = f"helm.toolkit.fluxcd.io/name={r.release}"
         # In the release's namespace (targetNamespace; csi-driver-nfs: csi.namespace), while
@@ -386,26 +377,12 @@ def test_each_releases_pods_are_admitted_where_they_run(loop: Loop) -> None:
         assert len(workloads) == len(kinds), (r.release, r.namespace, kinds)
         assert level(r.namespace) == ("privileged" if r.driver == trees.CSI else level(e.namespace))
         for w in workloads:
-            kube.create(pod_of(w, r.namespace), dry_run=True)
+            kube.create(pod_of(w, r.namespace, ADMITTED), dry_run=True)
             if r.driver == trees.CSI:
                 assert r.namespace != e.namespace
-                refused_by_pod_security(kube, pod_of(w, e.namespace))
+                refused_by_pod_security(kube, pod_of(w, e.namespace, ADMITTED))
     for job in items(kube, "batch/v1", "Job", e.namespace, PART_OF):
-        kube.create(pod_of(job, e.namespace), dry_run=True)
-
-
-def pod_of(workload: Obj, namespace: str) -> Obj:
-    template = copy.deepcopy(workload["spec"]["template"])
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {
-            "name": f"e2e-admitted-{workload['metadata']['name']}"[:63].rstrip("-"),
-            "namespace": namespace,
-            "labels": template.get("metadata", {}).get("labels", {}),
-        },
-        "spec": template["spec"],
-    }
+        kube.create(pod_of(job, e.namespace, ADMITTED), dry_run=True)
 
 
 # -- a values change --------------------------------------------------------------------------

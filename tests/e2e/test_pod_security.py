@@ -8,6 +8,7 @@ import pytest
 
 from . import trees
 from .conftest import Cluster
+from .engines import pod_of
 from .kubeapi import ApiError, Obj
 
 pytestmark = pytest.mark.e2e
@@ -90,20 +91,7 @@ def test_installer_pod_refused_in_provisioner_namespace(cluster: Cluster) -> Non
 
 SCRATCH = "e2e-pod-security-baseline"
 WORKLOADS = ("Deployment", "DaemonSet", "Job")
-
-
-def pod_of(workload: Obj, namespace: str) -> Obj:
-    template = copy.deepcopy(workload["spec"]["template"])
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {
-            "name": f"e2e-ps-{workload['metadata']['name']}"[:63].rstrip("-"),
-            "namespace": namespace,
-            "labels": template.get("metadata", {}).get("labels", {}),
-        },
-        "spec": template["spec"],
-    }
+POD_PREFIX = "e2e-ps-"  # the Pods made from workloads here
 
 
 def needs_privileged(cluster: Cluster, workload: Obj) -> bool:
@@ -128,7 +116,7 @@ def needs_privileged(cluster: Cluster, workload: Obj) -> bool:
         }
     )
     try:
-        kube.create(pod_of(workload, SCRATCH), dry_run=True)
+        kube.create(pod_of(workload, SCRATCH, POD_PREFIX), dry_run=True)
     except ApiError as error:
         assert error.code == 403 and "violates PodSecurity" in error.message, error
         return True
@@ -176,4 +164,4 @@ def test_no_privileged_namespace_holds_a_pod_that_needs_less(cluster: Cluster) -
     for w in cluster.objects:
         if w["kind"] in WORKLOADS and levels[w["metadata"]["namespace"]] != "privileged":
             # Admitted where it is (its own ServiceAccount exists there).
-            cluster.kube.create(pod_of(w, w["metadata"]["namespace"]), dry_run=True)
+            cluster.kube.create(pod_of(w, w["metadata"]["namespace"], POD_PREFIX), dry_run=True)
