@@ -25,7 +25,7 @@ import pytest
 
 from . import csi, trees
 from .cluster import Certs
-from .engines import PART_OF, Expect, control_plane, get, items, refused_by_pod_security
+from .engines import PART_OF, Expect, control_plane, get, items, pod_of, refused_by_pod_security
 from .kubeapi import ApiError, Obj
 
 pytestmark = pytest.mark.e2e
@@ -43,6 +43,7 @@ VERBS = ("get", "list", "watch", "create", "update", "patch", "delete", "deletec
 REMOVED = {("", "secrets", "get")}
 APP_NAMESPACE = "some-app"
 BASELINE = "e2e-baseline"
+POD_PREFIX = "e2e-"  # the Pods made from the chart's workloads
 
 
 def csi_tree_ids() -> list[str]:
@@ -125,20 +126,6 @@ def test_controller_and_node_run_as_the_trees_service_accounts(installed: csi.In
     assert names == sorted(runs_as.values())
 
 
-def pod_from(workload: Obj, namespace: str) -> Obj:
-    template = copy.deepcopy(workload["spec"]["template"])
-    return {
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": {
-            "name": f"e2e-{workload['metadata']['name']}",
-            "namespace": namespace,
-            "labels": template.get("metadata", {}).get("labels", {}),
-        },
-        "spec": template["spec"],
-    }
-
-
 def test_pods_are_admitted_by_pod_security_in_the_drivers_namespace(
     installed: csi.Installed,
 ) -> None:
@@ -147,7 +134,7 @@ def test_pods_are_admitted_by_pod_security_in_the_drivers_namespace(
     labels = level_labels(i, i.namespace)
     assert labels.get("pod-security.kubernetes.io/enforce") == "privileged", labels
     for workload in workloads(i).values():
-        pod = i.kube.create(pod_from(workload, i.namespace), dry_run=True)
+        pod = i.kube.create(pod_of(workload, i.namespace, POD_PREFIX), dry_run=True)
         assert (
             pod["spec"]["serviceAccountName"]
             == workload["spec"]["template"]["spec"]["serviceAccountName"]
@@ -172,10 +159,10 @@ def test_the_trees_namespace_is_baseline_and_admits_the_preflight(
     preflight = trees.values_of(i.tree.values).get("preflight") or {}
     assert len(jobs) == (0 if preflight.get("enabled") is False else len(i.expect.exports))
     for job in jobs:
-        pod = i.kube.create(pod_from(job, i.expect.namespace), dry_run=True)
+        pod = i.kube.create(pod_of(job, i.expect.namespace, POD_PREFIX), dry_run=True)
         assert pod["metadata"]["namespace"] == i.expect.namespace
     for workload in workloads(i).values():
-        refused_by_pod_security(i.kube, pod_from(workload, i.expect.namespace))
+        refused_by_pod_security(i.kube, pod_of(workload, i.expect.namespace, POD_PREFIX))
     # Nothing of the chart's landed there.
     for api, kind in (("apps/v1", "Deployment"), ("apps/v1", "DaemonSet")):
         assert items(i.kube, api, kind, i.expect.namespace, "helm.sh/chart") == [], kind
@@ -205,7 +192,7 @@ def test_the_same_pods_are_refused_in_a_baseline_namespace(installed: csi.Instal
             }
         )
         with pytest.raises(ApiError) as refused:
-            i.kube.create(pod_from(workload, BASELINE), dry_run=True)
+            i.kube.create(pod_of(workload, BASELINE, POD_PREFIX), dry_run=True)
         assert refused.value.code == 403, refused.value
         assert "violates PodSecurity" in refused.value.message, refused.value
         assert "hostNetwork" in refused.value.message, refused.value

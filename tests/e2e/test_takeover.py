@@ -45,7 +45,7 @@ from .engines import (
     is_ready,
     wait_for,
 )
-from .gitops import Fleet
+from .gitops import Fleet, install_flux_crds
 from .kubeapi import FIELD_MANAGER, Kube, Obj
 from .servers import git_server, helm_env
 from .test_argocd_engine import place, render_application
@@ -326,11 +326,7 @@ def flux_applies(
     """Runbook step 2 with Flux: commit the tree to the loopback Git server; Flux applies it and
     installs the chart in the tree's namespace. Yields the field manager of what it applied; the
     controllers keep running until the takeover is over."""
-    for crd in crds:
-        kube.apply(crd)
-    for crd in crds:
-        kube.wait_crd_established(crd["metadata"]["name"])
-    kube.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": FLUX_NAMESPACE}})
+    install_flux_crds(kube, crds)
     with git_server(folder / "git") as git_url:
         fleet = Fleet(folder / "git", "seed", git_url)
         commit = fleet.create(values, chart_repo)
