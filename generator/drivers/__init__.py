@@ -71,12 +71,12 @@ class Driver:
     def fill(self, values: dict[str, Any]) -> None:
         """Set each of the driver's defaults whose key is null in values (the model's own copy
         with the schema's defaults applied)."""
-        for path, value in self.defaults.items():
+        for path in self.defaults:
             node: Any = values
             for key in path[:-1]:
                 node = node[key]
             if node.get(path[-1]) is None:
-                node[path[-1]] = value(values) if callable(value) else copy.deepcopy(value)
+                node[path[-1]] = self.default(path, values)
 
     def default(self, path: JsonPath, values: dict[str, Any]) -> Any:
         """This driver's default for path (None when it has none), computed from values."""
@@ -85,6 +85,12 @@ class Driver:
 
     def template(self, name: str) -> str:
         return f"drivers/{self.name}/{name}"
+
+    @staticmethod
+    def storage_class(spec: dict[str, Any]) -> str:
+        """The export's class: its storageClass.name, else nfs-<export name>."""
+        name: str = spec["storageClass"]["name"] or f"nfs-{spec['name']}"
+        return name
 
     def names(self, spec: dict[str, Any], values: dict[str, Any]) -> ExportNames:
         """The names of one export (spec: generator/values/exports.py) of a cluster (values)."""

@@ -89,7 +89,7 @@ class CsiDriverNfs(Driver):
             leader_role="",  # the sidecars' Leases are in the chart's ClusterRoles
             helm_repository=self.chart,
             values_configmap=f"{release}-values",
-            storage_class=spec["storageClass"]["name"] or f"nfs-{spec['name']}",
+            storage_class=self.storage_class(spec),
             # Its own privileged namespace: its pods are privileged and use the host network.
             namespace=values["csi"]["namespace"],
         )

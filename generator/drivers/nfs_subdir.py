@@ -28,7 +28,7 @@ class NfsSubdir(Driver):
             leader_role=f"leader-locking-{release}",
             helm_repository=self.chart,
             values_configmap=f"{release}-values",
-            storage_class=spec["storageClass"]["name"] or f"nfs-{spec['name']}",
+            storage_class=self.storage_class(spec),
             namespace=values["namespace"],
         )
 

@@ -11,6 +11,7 @@ with one release per cluster): `releases` lists each once.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -102,18 +103,12 @@ class Model:
     def releases(self) -> tuple[Export, ...]:
         """The first export of each release (a release serves one export or, with a driver of
         one release per cluster, all of its exports), in the exports' order."""
-        seen: dict[str, Export] = {}
-        for export in self.exports:
-            seen.setdefault(export.names.release, export)
-        return tuple(seen.values())
+        return _first_of_each(self.exports, lambda x: x.names.release)
 
     @property
     def repositories(self) -> tuple[Export, ...]:
         """The first release of each Helm repository (one per chart)."""
-        seen: dict[str, Export] = {}
-        for export in self.releases:
-            seen.setdefault(export.names.helm_repository, export)
-        return tuple(seen.values())
+        return _first_of_each(self.releases, lambda x: x.names.helm_repository)
 
     def served_by(self, name: str) -> tuple[Export, ...]:
         """The exports the driver called name serves."""
@@ -163,11 +158,8 @@ class Model:
     def driver_namespaces(self) -> tuple[Export, ...]:
         """The first release of each namespace other than `namespace` that a release runs in
         (csi-driver-nfs's csi.namespace); the tree declares each at its driver's level."""
-        seen: dict[str, Export] = {}
-        for export in self.releases:
-            if export.names.namespace != self.names.namespace:
-                seen.setdefault(export.names.namespace, export)
-        return tuple(seen.values())
+        elsewhere = [x for x in self.releases if x.names.namespace != self.names.namespace]
+        return _first_of_each(elsewhere, lambda x: x.names.namespace)
 
     @property
     def pull_secrets(self) -> list[dict[str, str]]:
@@ -178,6 +170,14 @@ class Model:
     def installer_node_selector(self) -> dict[str, str]:
         """The user's node labels, always restricted to Linux nodes."""
         return {**self.values["nodeInstaller"]["nodeSelector"], "kubernetes.io/os": "linux"}
+
+
+def _first_of_each(exports: Iterable[Export], key: Callable[[Export], str]) -> tuple[Export, ...]:
+    """The first export of each key, in order."""
+    seen: dict[str, Export] = {}
+    for export in exports:
+        seen.setdefault(key(export), export)
+    return tuple(seen.values())
 
 
 def moved(repository: str, registry: str | None) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from generator.errors import Problem
 from generator.values.document import Document, JsonPath
@@ -45,9 +44,8 @@ def check(*codes: str) -> Callable[[CheckFunction], Check]:
     return declare
 
 
-def lookup(data: Any, path: JsonPath) -> Any:
-    """The value at path, or None when any step is missing or of the wrong type."""
-    return lookup_in(data, path)
+# The checks' name for the values lookup shared with generator/values/exports.py.
+lookup = lookup_in
 
 
 def strings_at(doc: Document, *paths: JsonPath) -> Iterator[tuple[JsonPath, str]]:
