@@ -125,13 +125,12 @@ def _check_classes(
     problems: list[Problem] = []
     current = disk.current()
     renamed = sorted(old for old in current if old not in exports)
+    first = model.exports[0]
+    gone = "no longer the class of an export"
+    if first.spec["name"] is None:  # the single form: its one class was renamed
+        gone = f"renamed to {first.names.storage_class}"
     for old_name in renamed:
         retained[old_name] = current[old_name]
-        first = model.exports[0]
-        single = first.spec["name"] is None  # the single form: its one class was renamed
-        gone = "no longer the class of an export"
-        if single:
-            gone = f"renamed to {first.names.storage_class}"
         notes.append(
             f"{tree}: StorageClass {old_name} {gone}: {old_name} stays rendered, "
             f"not default, in {retained_file(old_name)} (its volumes need it to be deleted); "

@@ -15,7 +15,6 @@ from generator.values.exports import export_driver, indexes, where
 
 SUBDIR = "nfs-subdir-external-provisioner"
 CSI = "csi-driver-nfs"
-DEFAULT_DRIVER = SUBDIR
 
 # Keys that configure one driver only: set with the other driver they would be ignored.
 ONLY_FOR: dict[JsonPath, str] = {
@@ -52,12 +51,6 @@ KUBELET_DIRS: dict[str, str] = {
 # Distributions whose nodes the installer cannot serve (no package manager on an immutable OS;
 # Talos ships the NFS client in its kubelet image).
 NO_INSTALLER = frozenset({"talos"})
-
-
-def driver_of(data: Any) -> str:
-    """The document's driver (the default when unset); a wrong value is the schema's problem."""
-    value = lookup(data, ("driver",))
-    return value if isinstance(value, str) else DEFAULT_DRIVER
 
 
 def distribution_of(data: Any) -> str:
